@@ -1,0 +1,83 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import { migrate } from './db/migrate';
+import { type Database, openDatabase } from './db/pool';
+import { isStoreEmpty, seedDemo } from './demo/seed';
+import type { Services } from './graphql/context';
+import { createApolloServer, PKG_VERSION } from './graphql/server';
+import { createHttpServer } from './http/server';
+import { log } from './log';
+import { MasterService } from './master/service';
+
+/** A database opened, migrated and initialised: what every command (serve, seed, migrate) starts from. */
+export async function openHub(config: Config): Promise<{ database: Database; services: Services }> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+    poolMax: config.dbPoolMax,
+  });
+  try {
+    await migrate(database.pool);
+    const master = new MasterService(database.db, config);
+    await master.init();
+    return { database, services: { config, master, storage: database.mode, version: PKG_VERSION } };
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+}
+
+export interface RunningHub {
+  url: string;
+  server: http.Server;
+  services: Services;
+  database: Database;
+  /** Stops taking requests, lets in-flight ones finish (up to the shutdown timeout), then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Starts the API: migrations, demo data on an empty store when enabled, then HTTP. */
+export async function startHub(config: Config, opts: { demo?: boolean } = {}): Promise<RunningHub> {
+  const { database, services } = await openHub(config);
+  if ((opts.demo ?? config.demo) && (await isStoreEmpty(services.master))) {
+    const counts = await seedDemo(services.master);
+    log.info(counts, 'empty store: loaded the demo data (turn off with --no-demo or MDHUB_DEMO=false)');
+  }
+  const apollo = createApolloServer({ development: config.env === 'development' });
+  await apollo.start();
+  const server = createHttpServer({
+    apollo,
+    services,
+    ready: async () => {
+      await database.pool.query('SELECT 1');
+      return true;
+    },
+    sqlCountHeader: config.sqlCountHeader,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`,
+    server,
+    services,
+    database,
+    close() {
+      closing ??= (async () => {
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        await done;
+        clearTimeout(timer);
+        await apollo.stop();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Everything is validated once at start-up so a typo in a variable
+ * stops the hub with a message naming the variable instead of failing later.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const codeRule = z.object({
+  prefix: z.string().max(20),
+  width: z.number().int().min(1).max(18),
+});
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z.string().url().optional(),
+  MDHUB_DATA_DIR: z.string().default('./data'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  MDHUB_DEMO: bool.default(true),
+  MDHUB_DEFAULT_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as DE')
+    .default('DE'),
+  MDHUB_CODE_RULES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return {};
+      try {
+        return z.record(z.string(), codeRule).parse(JSON.parse(s));
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `not a JSON object of {prefix,width} rules: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  MDHUB_SQL_COUNT_HEADER: bool.default(true),
+  MDHUB_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  databaseUrl: string | undefined;
+  dataDir: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  dbPoolMax: number;
+  demo: boolean;
+  defaultRegion: string;
+  codeRules: Record<string, { prefix: string; width: number }>;
+  sqlCountHeader: boolean;
+  shutdownTimeoutMs: number;
+};
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment. Throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.MDHUB_DATA_DIR),
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    dbPoolMax: e.DB_POOL_MAX,
+    demo: e.MDHUB_DEMO,
+    defaultRegion: e.MDHUB_DEFAULT_REGION,
+    codeRules: e.MDHUB_CODE_RULES,
+    sqlCountHeader: e.MDHUB_SQL_COUNT_HEADER,
+    shutdownTimeoutMs: e.MDHUB_SHUTDOWN_TIMEOUT_MS,
+  };
+}

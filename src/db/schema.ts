@@ -1,0 +1,2 @@
+/** Every table of every module, for drizzle-kit and for typed queries. */
+export * from '../master/tables';

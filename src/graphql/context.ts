@@ -1,0 +1,20 @@
+import type { Actor } from '../actor';
+import type { Config } from '../config';
+import type { MasterService } from '../master/service';
+import type { Loaders } from './loaders';
+
+/** The services one hub process holds; resolvers reach everything through these. */
+export interface Services {
+  config: Config;
+  master: MasterService;
+  storage: 'postgres' | 'embedded';
+  version: string;
+}
+
+/** What every resolver gets: the services, this request's loaders, and who is asking. */
+export interface GraphContext {
+  services: Services;
+  loaders: Loaders;
+  actor: Actor;
+  requestId: string;
+}

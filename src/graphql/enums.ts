@@ -1,0 +1,19 @@
+/**
+ * GraphQL enum names (ACTIVE) mapped to the values the services and database use ('active'). Shared by the
+ * server (enum resolvers) and by codegen (so resolver types use the internal values too).
+ */
+export const ENUM_VALUES = {
+  RecordStatus: { ACTIVE: 'active', BLOCKED: 'blocked', ARCHIVED: 'archived' },
+  ItemType: {
+    PURCHASED: 'purchased',
+    MANUFACTURED: 'manufactured',
+    SUBCONTRACTED: 'subcontracted',
+    PHANTOM: 'phantom',
+  },
+  SortDirection: { ASC: 'asc', DESC: 'desc' },
+  RecordSortField: { CODE: 'code', NAME: 'name', CREATED_AT: 'createdAt', UPDATED_AT: 'updatedAt' },
+  UpsertKey: { CODE: 'code', SOURCE_REF: 'sourceRef' },
+  UpsertOutcome: { INSERTED: 'inserted', UPDATED: 'updated', UNCHANGED: 'unchanged' },
+  ActorKind: { USER: 'user', API_KEY: 'apiKey', CONNECTION: 'connection', SYSTEM: 'system' },
+  MasterEntity: { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' },
+} as const;

@@ -1,0 +1,98 @@
+import DataLoader from 'dataloader';
+import type { CrosswalkEntry } from '../master/crosswalk';
+import { loadSourceRefs } from '../master/crosswalk';
+import { type HistoryEntry, loadHistory } from '../master/history';
+import type { MasterService } from '../master/service';
+import { type EntitySpec, SPECS, type MasterEntity } from '../master/specs';
+import type { GoldenRow } from '../master/store';
+import type { SupplierItemRow } from '../master/supplier-items';
+import type { ItemUnitRow, UnitRow } from '../master/units';
+
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+/**
+ * Per-request batching: every relation a page of records asks for is fetched in one statement for the whole
+ * page, so a list of 100 records with their relations costs the same number of statements as a list of 1.
+ */
+export class Loaders {
+  private readonly byId = new Map<MasterEntity, DataLoader<string, GoldenRow | null>>();
+  private readonly refs = new Map<MasterEntity, DataLoader<string, CrosswalkEntry[]>>();
+  private readonly history = new Map<string, DataLoader<string, HistoryEntry[]>>();
+  readonly unit: DataLoader<string, UnitRow | null>;
+  readonly itemUnits: DataLoader<string, ItemUnitRow[]>;
+  readonly offersByItem: DataLoader<string, SupplierItemRow[]>;
+  readonly offersBySupplier: DataLoader<string, SupplierItemRow[]>;
+
+  constructor(private readonly master: MasterService) {
+    this.unit = new DataLoader(async (codes) => {
+      const rows = await master.units.byCodes(codes);
+      const m = new Map(rows.map((u) => [u.code, u]));
+      return codes.map((c) => m.get(c) ?? null);
+    });
+    this.itemUnits = new DataLoader(async (ids) => {
+      const m = groupBy(await master.units.itemUnits(ids), (r) => r.itemId);
+      return ids.map((id) => m.get(id) ?? []);
+    });
+    this.offersByItem = new DataLoader(async (ids) => {
+      const rows = await master.supplierItems.byItems(ids);
+      for (const r of rows) this.record('supplier').prime(r.supplier.id, r.supplier);
+      const m = groupBy<SupplierItemRow>(rows, (r) => r.itemId);
+      return ids.map((id) => m.get(id) ?? []);
+    });
+    this.offersBySupplier = new DataLoader(async (ids) => {
+      const rows = await master.supplierItems.bySuppliers(ids);
+      for (const r of rows) this.record('item').prime(r.item.id, r.item);
+      const m = groupBy<SupplierItemRow>(rows, (r) => r.supplierId);
+      return ids.map((id) => m.get(id) ?? []);
+    });
+  }
+
+  /** Golden records of one entity by id. */
+  record(entity: MasterEntity): DataLoader<string, GoldenRow | null> {
+    let l = this.byId.get(entity);
+    if (!l) {
+      const spec: EntitySpec = SPECS[entity];
+      l = new DataLoader(async (ids) => {
+        const m = new Map((await this.master.store.byIds(spec, ids)).map((r) => [r.id, r]));
+        return ids.map((id) => m.get(id) ?? null);
+      });
+      this.byId.set(entity, l);
+    }
+    return l;
+  }
+
+  sourceRefs(entity: MasterEntity): DataLoader<string, CrosswalkEntry[]> {
+    let l = this.refs.get(entity);
+    if (!l) {
+      l = new DataLoader(async (ids) => {
+        const m = await loadSourceRefs(this.master.db, entity, ids);
+        return ids.map((id) => m.get(id) ?? []);
+      });
+      this.refs.set(entity, l);
+    }
+    return l;
+  }
+
+  /** The newest `limit` versions (plus the one before, to compute what changed) of records of one entity. */
+  versions(entity: MasterEntity, limit: number): DataLoader<string, HistoryEntry[]> {
+    const key = `${entity}:${limit}`;
+    let l = this.history.get(key);
+    if (!l) {
+      l = new DataLoader(async (ids) => {
+        const m = await loadHistory(this.master.db, entity, ids, limit);
+        return ids.map((id) => m.get(id) ?? []);
+      });
+      this.history.set(key, l);
+    }
+    return l;
+  }
+}

@@ -1,0 +1,118 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { pgErrorOf } from '../db/errors';
+import { DomainError } from '../errors';
+import { log } from '../log';
+import { masterResolvers } from '../master/resolvers';
+import type { GraphContext } from './context';
+import type { Resolvers } from './generated/types';
+import { ENUM_VALUES } from './enums';
+import { DateTimeScalar, DecimalScalar, JSONScalar } from './scalars';
+import { loadTypeDefs } from './sdl';
+
+const PKG_VERSION: string = require('../../package.json').version;
+
+function rootResolvers(): Resolvers {
+  return {
+    Decimal: DecimalScalar,
+    DateTime: DateTimeScalar,
+    JSON: JSONScalar,
+    ...(ENUM_VALUES as unknown as Resolvers),
+    Query: {
+      hub: (_, __, ctx) => ({ version: ctx.services.version, storage: ctx.services.storage }),
+    },
+  };
+}
+
+/** Deep-merges the resolver maps of the modules (each module owns the fields of its types). */
+function mergeResolvers(...maps: Resolvers[]): Resolvers {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of maps) {
+    for (const [type, fields] of Object.entries(m)) {
+      if (
+        fields instanceof Object &&
+        !(fields instanceof GraphQLError) &&
+        type[0] !== '_' &&
+        !('serialize' in fields)
+      ) {
+        out[type] = { ...(out[type] ?? {}), ...(fields as Record<string, unknown>) };
+      } else {
+        (out as Record<string, unknown>)[type] = fields;
+      }
+    }
+  }
+  return out as Resolvers;
+}
+
+/**
+ * Every error leaves with a code: DomainErrors keep their message, code and field; GraphQL's own parse and
+ * validation errors keep theirs; anything unexpected becomes INTERNAL with no detail, and is logged here.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) {
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: {
+        code: original.code,
+        ...(original.field ? { field: original.field } : {}),
+        ...(original.details ?? {}),
+      },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  log.error({ err: describeError(original), path: formatted.path }, 'internal error in a GraphQL request');
+  return {
+    message: 'internal error',
+    locations: formatted.locations,
+    path: formatted.path,
+    // In development the stack helps; the frames alone, since an error message may quote the failed statement's data.
+    extensions: {
+      code: 'INTERNAL',
+      ...(Array.isArray(formatted.extensions?.stacktrace)
+        ? { stacktrace: (formatted.extensions.stacktrace as string[]).filter((l) => l.trimStart().startsWith('at ')) }
+        : {}),
+    },
+  };
+}
+
+/**
+ * What is safe to log of an unexpected error: its type, message and stack, and the database error code, but
+ * never a failed statement's parameters (they carry personal data and, in connection writes, credentials).
+ */
+export function describeError(e: unknown): Record<string, unknown> {
+  const err = e as Error & { cause?: Error & { code?: string } };
+  const pg = pgErrorOf(e);
+  const message = (err.cause?.message ?? err.message ?? String(e)).split('\nparams:')[0];
+  return {
+    type: err.name,
+    message,
+    ...(pg?.code ? { sqlState: pg.code } : {}),
+    stack: err.stack
+      ?.split('\n')
+      .filter((l) => l.trimStart().startsWith('at '))
+      .slice(0, 8)
+      .join('\n'),
+  };
+}
+
+export function createApolloServer(opts: {
+  development: boolean;
+  plugins?: ApolloServerPlugin<GraphContext>[];
+}): ApolloServer<GraphContext> {
+  return new ApolloServer<GraphContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers: mergeResolvers(rootResolvers(), masterResolvers) as never,
+    formatError,
+    includeStacktraceInErrorResponses: opts.development,
+    csrfPrevention: true,
+    introspection: true,
+    plugins: opts.plugins ?? [],
+  });
+}
+
+export { PKG_VERSION };

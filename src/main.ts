@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { openHub, startHub } from './app';
+import { ConfigError, loadConfig } from './config';
+import { seedDemo } from './demo/seed';
+import { log } from './log';
+
+const USAGE = `mdhub — master-data hub
+
+Usage: mdhub <command> [options]
+
+Commands:
+  serve [--no-demo]   start the API (GraphQL at /graphql, IDE at /graphiql); migrates first
+  migrate             apply database migrations and exit
+  seed                load the demo data (idempotent) and exit
+  help                show this text
+
+Configuration is read from the environment; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'no-demo': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': {
+      const hub = await startHub(config, { demo: values['no-demo'] ? false : config.demo });
+      const where =
+        hub.database.mode === 'embedded' ? `embedded database in ${config.dataDir}` : 'PostgreSQL from DATABASE_URL';
+      console.log(
+        `mdhub ${hub.services.version} is up on ${where}\n  GraphQL: ${hub.url}/graphql\n  IDE:     ${hub.url}/graphiql`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'shutting down');
+          hub.close().then(resolve, (e) => {
+            log.error({ err: e }, 'error while shutting down');
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      return 0;
+    }
+    case 'migrate': {
+      const { database } = await openHub(config);
+      await database.close();
+      console.log('migrations applied');
+      return 0;
+    }
+    case 'seed': {
+      const { database, services } = await openHub(config);
+      try {
+        const counts = await seedDemo(services.master);
+        console.log(`demo data loaded: ${JSON.stringify(counts)}`);
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    default:
+      console.error(`unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof ConfigError) console.error(e.message);
+    else log.fatal({ err: e }, 'mdhub failed');
+    process.exit(1);
+  },
+);
