@@ -13,7 +13,7 @@ CREATE TABLE "crosswalk" (
 	"entity" text NOT NULL,
 	"external_id" text NOT NULL,
 	"golden_id" uuid NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "customers" (
@@ -22,8 +22,8 @@ CREATE TABLE "customers" (
 	"status" "record_status" DEFAULT 'active' NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"search_text" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"created_by" text NOT NULL,
 	"updated_by" text NOT NULL,
 	"name" text NOT NULL,
@@ -56,8 +56,8 @@ CREATE TABLE "items" (
 	"status" "record_status" DEFAULT 'active' NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"search_text" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"created_by" text NOT NULL,
 	"updated_by" text NOT NULL,
 	"name" text NOT NULL,
@@ -81,7 +81,7 @@ CREATE TABLE "outbox" (
 	"payload" jsonb NOT NULL,
 	"actor_kind" text NOT NULL,
 	"actor_id" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "record_history" (
@@ -91,7 +91,7 @@ CREATE TABLE "record_history" (
 	"version" integer NOT NULL,
 	"operation" text NOT NULL,
 	"data" jsonb NOT NULL,
-	"changed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"changed_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"actor_kind" text NOT NULL,
 	"actor_id" text NOT NULL,
 	"reason" text
@@ -109,8 +109,8 @@ CREATE TABLE "supplier_items" (
 	"min_qty" numeric(18, 6),
 	"preferred" boolean DEFAULT false NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "suppliers" (
@@ -119,8 +119,8 @@ CREATE TABLE "suppliers" (
 	"status" "record_status" DEFAULT 'active' NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"search_text" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"created_by" text NOT NULL,
 	"updated_by" text NOT NULL,
 	"name" text NOT NULL,
@@ -143,7 +143,7 @@ CREATE TABLE "units" (
 	"name" text NOT NULL,
 	"category" text NOT NULL,
 	"factor" numeric(30, 12) NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "warehouses" (
@@ -152,8 +152,8 @@ CREATE TABLE "warehouses" (
 	"status" "record_status" DEFAULT 'active' NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"search_text" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"created_by" text NOT NULL,
 	"updated_by" text NOT NULL,
 	"name" text NOT NULL,

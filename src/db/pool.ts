@@ -20,11 +20,11 @@ const typeParsers = {
 };
 
 class CountingClient extends pg.Client {
-  // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this only counts and forwards.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's query has many overloads; this only counts and forwards.
   override query(...args: any[]): any {
     const counter = statementCounter.getStore();
     if (counter) counter.count++;
-    // biome-ignore lint/suspicious/noExplicitAny: forwarding the same overloaded arguments.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- forwarding the same overloaded arguments.
     return (super.query as any)(...args);
   }
 }

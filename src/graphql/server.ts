@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { pgErrorOf } from '../db/errors';
+import { projectPath } from '../paths';
 import { DomainError } from '../errors';
 import { log } from '../log';
 import { masterResolvers } from '../master/resolvers';
@@ -11,7 +13,7 @@ import { ENUM_VALUES } from './enums';
 import { DateTimeScalar, DecimalScalar, JSONScalar } from './scalars';
 import { loadTypeDefs } from './sdl';
 
-const PKG_VERSION: string = require('../../package.json').version;
+const PKG_VERSION: string = JSON.parse(fs.readFileSync(projectPath('package.json'), 'utf8')).version;
 
 function rootResolvers(): Resolvers {
   return {
@@ -110,6 +112,8 @@ export function createApolloServer(opts: {
     formatError,
     includeStacktraceInErrorResponses: opts.development,
     csrfPrevention: true,
+    // The hub drains HTTP and closes the database itself on SIGTERM; Apollo's own handler would exit first.
+    stopOnTerminationSignals: false,
     introspection: true,
     plugins: opts.plugins ?? [],
   });

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/pool';
 import { codingRules } from './tables';
 
-// biome-ignore lint/suspicious/noExplicitAny: drizzle's transaction type is generic over the schema; only execute() is used.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- drizzle's transaction type is generic over the schema; only execute() is used.
 export type Tx = Db | Parameters<Parameters<Db['transaction']>[0]>[0] | any;
 
 export interface CodingRule {

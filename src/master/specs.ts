@@ -9,7 +9,7 @@ export interface EntitySpec {
   entity: MasterEntity;
   /** Plural, for messages and event names. */
   label: string;
-  // biome-ignore lint/suspicious/noExplicitAny: each entity's table has its own column set; the store uses the shared golden columns.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entity's table has its own column set; the store uses the shared golden columns.
   table: PgTable & Record<string, any>;
   /** Default coding rule; MDHUB_CODE_RULES overrides it per entity. */
   defaultRule: { prefix: string; width: number };

@@ -9,7 +9,7 @@ import { allocateCodes, reserveGivenCodes, type Tx } from './codes';
 import { cleanSourceRef, linkSourceRefs, type SourceRef } from './crosswalk';
 import { normaliseFields, normaliseCode, type NormaliseContext, type Values } from './fields';
 import { type Change, recordChanges, versionAsOf } from './history';
-import { FieldError, searchText } from './normalise';
+import { FieldError, normaliseCountry, searchText } from './normalise';
 import type { EntitySpec } from './specs';
 import { crosswalk } from './tables';
 
@@ -397,9 +397,9 @@ export class GoldenStore {
         throw new ValidationError([{ field: 'filter.country', reason: `${spec.label} have no country` }]);
       let country: string | null;
       try {
-        country = normaliseFieldValue('country', f.country);
+        country = normaliseCountry(f.country, 'filter.country');
       } catch (e) {
-        throw e instanceof FieldError ? new ValidationError([{ field: 'filter.country', reason: e.reason }]) : e;
+        throw e instanceof FieldError ? new ValidationError([{ field: e.field, reason: e.reason }]) : e;
       }
       where.push(eq(t.country, country));
     }
@@ -519,12 +519,6 @@ export class GoldenStore {
     if (ids.length === 0) return [];
     return (await tx.select().from(spec.table).where(inArray(spec.table.id, ids))) as GoldenRow[];
   }
-}
-
-function normaliseFieldValue(kind: 'country', value: string): string | null {
-  return normaliseFields([{ kind, path: 'v', column: 'v' }], { v: value }, 'patch', { defaultRegion: 'DE' }).v as
-    | string
-    | null;
 }
 
 /** Which input path fills a column (for deciding which fields an upsert record actually carries). */

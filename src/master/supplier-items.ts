@@ -66,15 +66,32 @@ export class SupplierItemService {
           .from(supplierItems)
           .where(and(eq(supplierItems.supplierId, input.supplierId), eq(supplierItems.itemId, input.itemId)))
           .for('update')) as SupplierItemRow[];
-        // Only one preferred supplier per item: choosing one clears the flag on the others.
-        if (values.preferred === true) {
-          await tx
-            .update(supplierItems)
-            .set({ preferred: false })
-            .where(
-              and(eq(supplierItems.itemId, input.itemId), sql`${supplierItems.supplierId} <> ${input.supplierId}`),
-            );
-        }
+        // Only one preferred supplier per item: choosing one takes the flag from the others, as versioned changes
+        // of those offers, so consumers of their history and events learn of it too.
+        const demoted: SupplierItemRow[] =
+          values.preferred === true
+            ? ((await tx
+                .update(supplierItems)
+                .set({ preferred: false, version: sql`${supplierItems.version} + 1`, updatedAt: new Date() })
+                .where(
+                  and(
+                    eq(supplierItems.itemId, input.itemId),
+                    eq(supplierItems.preferred, true),
+                    sql`${supplierItems.supplierId} <> ${input.supplierId}`,
+                  ),
+                )
+                .returning()) as SupplierItemRow[])
+            : [];
+        await recordChanges(
+          tx,
+          demoted.map((d) => ({
+            entity: 'supplierItem',
+            row: d as never,
+            operation: 'updated' as const,
+            changed: ['preferred'],
+          })),
+          actor,
+        );
         let row: SupplierItemRow;
         let changed: string[] = [];
         if (!current) {

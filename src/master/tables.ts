@@ -21,7 +21,8 @@ import {
 export const recordStatus = pgEnum('record_status', ['active', 'blocked', 'archived']);
 export const itemType = pgEnum('item_type', ['purchased', 'manufactured', 'subcontracted', 'phantom']);
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+// Millisecond precision: a timestamp read into a JS Date and sent back (a cursor, an asOf) must compare equal.
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 /** Columns every golden record carries: identity, human code, lifecycle and optimistic-concurrency version. */
 const goldenColumns = () => ({

@@ -45,13 +45,19 @@ export function convertQuantity(
   const q = new Dec(quantity);
   if (from === to) return q.toFixed();
   const toBase = (unit: string): Dec | null => {
-    // How many base units one `unit` is, for this item.
+    // How many base units one `unit` is, for this item: directly, through the base unit's category, or through
+    // an item unit of the same category (g -> kg, and 1 kg of this cable is 0.1176 m).
     const own = ctx.itemUnits?.get(unit);
     if (own) return new Dec(own);
     if (!ctx.baseUnit) return null;
     const u = ctx.units.get(unit);
     const b = ctx.units.get(ctx.baseUnit);
-    if (u && b && u.category === b.category) return new Dec(u.factor).div(b.factor);
+    if (!u) return null;
+    if (b && u.category === b.category) return new Dec(u.factor).div(b.factor);
+    for (const [code, factor] of ctx.itemUnits ?? []) {
+      const iu = ctx.units.get(code);
+      if (iu && iu.category === u.category) return new Dec(u.factor).div(iu.factor).mul(factor);
+    }
     return null;
   };
   const f = ctx.units.get(from);
@@ -127,18 +133,18 @@ export class UnitService {
   /** Converts a quantity, loading the units and the item's conversions it needs (two statements at most). */
   async convert(quantity: unknown, from: string, to: string, itemId?: string | null): Promise<string> {
     const q = parseDecimal(quantity, 'quantity');
-    const all = await this.byCodes([from, to]);
     const ctx: { units: Map<string, UnitRow>; baseUnit?: string; itemUnits?: Map<string, string> } = {
-      units: new Map(all.map((u) => [u.code, u])),
+      units: new Map(),
     };
+    const codes = [from, to];
     if (itemId) {
       const [item] = await this.db.select({ baseUnit: items.baseUnit }).from(items).where(eq(items.id, itemId));
       if (!item) throw new NotFoundError(`item ${itemId}`, 'itemId');
-      const [base] = await this.byCodes([item.baseUnit]);
-      if (base) ctx.units.set(base.code, base);
       ctx.baseUnit = item.baseUnit;
       ctx.itemUnits = new Map((await this.itemUnits([itemId])).map((r) => [r.unit, r.factor]));
+      codes.push(item.baseUnit, ...ctx.itemUnits.keys());
     }
+    for (const u of await this.byCodes(codes)) ctx.units.set(u.code, u);
     return convertQuantity(q, from, to, ctx, 'from');
   }
 
@@ -155,10 +161,17 @@ export class UnitService {
     await this.changeItemUnits(itemId, actor, async (tx, item) => {
       if (item.baseUnit === unit)
         throw new ValidationError([{ field: 'unit', reason: "is the item's base unit already" }]);
+      const [current] = await tx
+        .select()
+        .from(itemUnits)
+        .where(and(eq(itemUnits.itemId, itemId), eq(itemUnits.unit, unit)));
+      // The same factor again is no change: no new version, no history, no event.
+      if (current && new Dec(current.factor).eq(f)) return false;
       await tx
         .insert(itemUnits)
         .values({ itemId, unit, factor: f })
         .onConflictDoUpdate({ target: [itemUnits.itemId, itemUnits.unit], set: { factor: f } });
+      return true;
     });
   }
 
@@ -169,6 +182,7 @@ export class UnitService {
         .where(and(eq(itemUnits.itemId, itemId), eq(itemUnits.unit, unit)))
         .returning();
       if (gone.length === 0) throw new NotFoundError(`unit ${unit} of item ${itemId}`, 'unit');
+      return true;
     });
   }
 
@@ -176,14 +190,14 @@ export class UnitService {
   private async changeItemUnits(
     itemId: string,
     actor: Actor,
-    // biome-ignore lint/suspicious/noExplicitAny: drizzle transaction type
-    apply: (tx: any, item: { baseUnit: string }) => Promise<void>,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- drizzle transaction type
+    apply: (tx: any, item: { baseUnit: string }) => Promise<boolean>,
   ): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
         const [item] = await tx.select().from(items).where(eq(items.id, itemId)).for('update');
         if (!item) throw new NotFoundError(`item ${itemId}`, 'itemId');
-        await apply(tx, item);
+        if (!(await apply(tx, item))) return;
         const [row] = await tx
           .update(items)
           .set({ version: item.version + 1, updatedAt: new Date(), updatedBy: `${actor.kind}:${actor.id}` })
