@@ -59,3 +59,27 @@ export function mapDbError(e: unknown, fieldPrefix = ''): unknown {
   }
   return e;
 }
+
+/**
+ * Whether an error means the database could not be reached (down, restarting, connection dropped), as opposed
+ * to a fault in the request: the caller should retry later.
+ */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  const pg = pgErrorOf(e);
+  if (pg?.code && (pg.code.startsWith('08') || pg.code === '57P01' || pg.code === '57P02' || pg.code === '57P03'))
+    return true;
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur; i++) {
+    const c = cur as { code?: string; message?: string; cause?: unknown };
+    if (c.code === 'ECONNREFUSED' || c.code === 'ECONNRESET' || c.code === 'ETIMEDOUT') return true;
+    if (
+      typeof c.message === 'string' &&
+      /Connection terminated|Cannot use a pool after calling end|timeout exceeded when trying to connect/.test(
+        c.message,
+      )
+    )
+      return true;
+    cur = c.cause;
+  }
+  return false;
+}

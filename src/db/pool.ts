@@ -75,7 +75,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     async close() {
       if (closed) return;
       closed = true;
-      await pool.end();
+      if (!pool.ended) await pool.end();
       await embedded?.close();
     },
   };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { pgErrorOf } from '../db/errors';
+import { isDatabaseUnavailable, pgErrorOf } from '../db/errors';
 import { projectPath } from '../paths';
 import { DomainError } from '../errors';
 import { log } from '../log';
@@ -67,6 +67,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  if (isDatabaseUnavailable(original)) {
+    return {
+      message: 'the database is unavailable; try again shortly',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'UNAVAILABLE' },
+    };
+  }
   log.error({ err: describeError(original), path: formatted.path }, 'internal error in a GraphQL request');
   return {
     message: 'internal error',

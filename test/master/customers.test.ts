@@ -230,4 +230,46 @@ describe('updating with optimistic concurrency and history', () => {
     );
     expect(r.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'id' });
   });
+
+  it('lets exactly one of two concurrent updates at the same version win', async () => {
+    const c = (await hub.gql(`mutation { createCustomer(input: { name: "Race Ltd" }) { id } }`)).data!.createCustomer;
+    const update = (name: string) =>
+      hub.gql(
+        `mutation($id: ID!, $n: String!) { updateCustomer(id: $id, expectedVersion: 1, patch: { name: $n }) { name version } }`,
+        {
+          id: c.id,
+          n: name,
+        },
+      );
+    const results = await Promise.all([update('Race A Ltd'), update('Race B Ltd')]);
+    const won = results.filter((r) => !r.errors);
+    const lost = results.filter((r) => r.errors);
+    expect(won).toHaveLength(1);
+    expect(lost[0]!.errors![0]!.extensions.code).toBe('CONFLICT');
+    const now = await hub.gql(`query($id: ID!) { customer(id: $id) { name version history { version } } }`, {
+      id: c.id,
+    });
+    expect(now.data!.customer).toEqual({
+      name: won[0]!.data!.updateCustomer.name,
+      version: 2,
+      history: [{ version: 2 }, { version: 1 }],
+    });
+  });
+});
+
+describe('warehouses', () => {
+  it('are golden records like the others: codes, lookups and history', async () => {
+    const r = await hub.gql(
+      `mutation { createWarehouse(input: { name: "Zentrallager Süd", address: { city: "München", country: "DE" }, sourceRef: { system: "wms", externalId: "W1" } }) { id code version } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.createWarehouse.code).toBe('WH-001');
+    const found = await hub.gql(
+      `{ warehouse(sourceRef: { system: "wms", externalId: "W1" }) { name address { city } } warehouses(filter: { text: "sud" }) { totalCount } }`,
+    );
+    expect(found.data).toEqual({
+      warehouse: { name: 'Zentrallager Süd', address: { city: 'München' } },
+      warehouses: { totalCount: 1 },
+    });
+  });
 });
