@@ -30,6 +30,7 @@ async function main() {
       SupplierItem: '../../master/supplier-items#SupplierItemRow',
       SourceRef: '../../master/crosswalk#CrosswalkEntry',
       RecordVersion: '../../master/history#HistoryEntry',
+      Connection: '../../sync/connections#ConnectionView',
       CustomerConnection: '../resolvers/connection#ConnectionParent<GoldenRow>',
       SupplierConnection: '../resolvers/connection#ConnectionParent<GoldenRow>',
       ItemConnection: '../resolvers/connection#ConnectionParent<GoldenRow>',

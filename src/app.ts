@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import '../connectors';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { type Database, openDatabase } from './db/pool';
@@ -9,6 +10,8 @@ import { createApolloServer, PKG_VERSION } from './graphql/server';
 import { createHttpServer } from './http/server';
 import { log } from './log';
 import { MasterService } from './master/service';
+import { ConnectionService } from './sync/connections';
+import { SecretBox } from './sync/secrets';
 
 /** A database opened, migrated and initialised: what every command (serve, seed, migrate) starts from. */
 export async function openHub(config: Config): Promise<{ database: Database; services: Services }> {
@@ -19,13 +22,27 @@ export async function openHub(config: Config): Promise<{ database: Database; ser
   });
   try {
     await migrate(database.pool);
-    const master = new MasterService(database.db, config);
-    await master.init();
-    return { database, services: { config, master, storage: database.mode, version: PKG_VERSION } };
+    return { database, services: await createServices(config, database) };
   } catch (e) {
     await database.close();
     throw e;
   }
+}
+
+/**
+ * The services over a migrated database. The secret key comes from MDHUB_SECRET_KEY; the embedded demo without
+ * one keeps a generated key beside its data; a PostgreSQL hub without one cannot store credentials (and says so).
+ */
+export async function createServices(config: Config, database: Pick<Database, 'db' | 'mode'>): Promise<Services> {
+  const master = new MasterService(database.db, config);
+  await master.init();
+  const secrets = config.secretKey
+    ? SecretBox.fromKey(config.secretKey)
+    : database.mode === 'embedded' && !config.databaseUrl
+      ? SecretBox.fromKeyFile(config.dataDir)
+      : null;
+  const connections = new ConnectionService(database.db, secrets);
+  return { config, master, connections, storage: database.mode, version: PKG_VERSION };
 }
 
 export interface RunningHub {

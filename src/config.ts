@@ -39,6 +39,7 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  MDHUB_SECRET_KEY: z.string().optional(),
   MDHUB_SQL_COUNT_HEADER: bool.default(true),
   MDHUB_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
 });
@@ -54,6 +55,8 @@ export type Config = {
   demo: boolean;
   defaultRegion: string;
   codeRules: Record<string, { prefix: string; width: number }>;
+  /** Key that seals connection credentials and webhook secrets (32 bytes, base64 or hex). */
+  secretKey: string | undefined;
   sqlCountHeader: boolean;
   shutdownTimeoutMs: number;
 };
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.MDHUB_DEMO,
     defaultRegion: e.MDHUB_DEFAULT_REGION,
     codeRules: e.MDHUB_CODE_RULES,
+    secretKey: e.MDHUB_SECRET_KEY,
     sqlCountHeader: e.MDHUB_SQL_COUNT_HEADER,
     shutdownTimeoutMs: e.MDHUB_SHUTDOWN_TIMEOUT_MS,
   };

@@ -8,7 +8,17 @@ export const log = pino({
   level: process.env.LOG_LEVEL ?? 'info',
   base: { service: 'mdhub' },
   redact: {
-    paths: ['*.password', '*.secret', '*.credentials', '*.apiKey', '*.token', 'databaseUrl', '*.databaseUrl'],
+    paths: [
+      '*.password',
+      '*.secret',
+      '*.credentials',
+      '*.apiKey',
+      '*.token',
+      'databaseUrl',
+      '*.databaseUrl',
+      'secretKey',
+      '*.secretKey',
+    ],
     censor: '[redacted]',
   },
 });

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { openHub, startHub } from './app';
 import { ConfigError, loadConfig } from './config';
 import { seedDemo } from './demo/seed';
+import { listConnectors } from './sync/registry';
 import { log } from './log';
 
 const USAGE = `mdhub — master-data hub
@@ -12,6 +13,7 @@ Commands:
   serve [--no-demo]   start the API (GraphQL at /graphql, IDE at /graphiql); migrates first
   migrate             apply database migrations and exit
   seed                load the demo data (idempotent) and exit
+  connectors          list the installed connector types and their settings
   help                show this text
 
 Configuration is read from the environment; see README.md.`;
@@ -47,6 +49,16 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      return 0;
+    }
+    case 'connectors': {
+      for (const c of listConnectors()) {
+        console.log(`${c.type}  ${c.title}\n  ${c.description}`);
+        const props = (c.settingsSchema as { properties?: Record<string, { description?: string }> }).properties ?? {};
+        for (const [name, p] of Object.entries(props))
+          console.log(`  settings.${name}${p.description ? `: ${p.description}` : ''}`);
+        for (const name of c.credentialFields) console.log(`  credentials.${name}`);
+      }
       return 0;
     }
     case 'migrate': {

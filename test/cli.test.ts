@@ -102,3 +102,17 @@ describe('mdhub serve on the embedded database', () => {
     expect(err).toMatch(/MDHUB_DEFAULT_REGION/);
   }, 120_000);
 });
+
+describe('mdhub connectors', () => {
+  it('lists the installed connector types with their settings and credential names', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'mdhub'), 'connectors'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    expect(out).toMatch(/^http-json/m);
+    expect(out).toContain('settings.baseUrl');
+    expect(out).toContain('credentials.token');
+  }, 60_000);
+});

@@ -1,2 +1,3 @@
 /** Every table of every module, for drizzle-kit and for typed queries. */
 export * from '../master/tables';
+export * from '../sync/tables';

@@ -1,12 +1,14 @@
 import type { Actor } from '../actor';
 import type { Config } from '../config';
 import type { MasterService } from '../master/service';
+import type { ConnectionService } from '../sync/connections';
 import type { Loaders } from './loaders';
 
 /** The services one hub process holds; resolvers reach everything through these. */
 export interface Services {
   config: Config;
   master: MasterService;
+  connections: ConnectionService;
   storage: 'postgres' | 'embedded';
   version: string;
 }

@@ -7,6 +7,7 @@ import { projectPath } from '../paths';
 import { DomainError } from '../errors';
 import { log } from '../log';
 import { masterResolvers } from '../master/resolvers';
+import { syncResolvers } from '../sync/resolvers';
 import type { GraphContext } from './context';
 import type { Resolvers } from './generated/types';
 import { ENUM_VALUES } from './enums';
@@ -116,7 +117,7 @@ export function createApolloServer(opts: {
 }): ApolloServer<GraphContext> {
   return new ApolloServer<GraphContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: mergeResolvers(rootResolvers(), masterResolvers) as never,
+    resolvers: mergeResolvers(rootResolvers(), masterResolvers, syncResolvers) as never,
     formatError,
     includeStacktraceInErrorResponses: opts.development,
     csrfPrevention: true,

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServices } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Services } from '../../src/graphql/context';
-import { createApolloServer, PKG_VERSION } from '../../src/graphql/server';
+import { createApolloServer } from '../../src/graphql/server';
 import { createHttpServer } from '../../src/http/server';
-import { MasterService } from '../../src/master/service';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export interface GqlResult<T = Record<string, any>> {
@@ -30,10 +31,15 @@ export interface TestHub {
 
 export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
   const db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', MDHUB_DEMO: 'false', ...env });
-  const master = new MasterService(db.database.db, config);
-  await master.init();
-  const services: Services = { config, master, storage: db.mode, version: PKG_VERSION };
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    MDHUB_DEMO: 'false',
+    MDHUB_SECRET_KEY: randomBytes(32).toString('base64'),
+    DATABASE_URL: db.url ?? '',
+    ...env,
+  });
+  const services: Services = await createServices(config, db.database);
   const apollo = createApolloServer({ development: false });
   await apollo.start();
   const server: http.Server = createHttpServer({

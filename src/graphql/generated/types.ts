@@ -6,6 +6,7 @@ import { UnitRow, ItemUnitRow } from '../../master/units';
 import { SupplierItemRow } from '../../master/supplier-items';
 import { CrosswalkEntry } from '../../master/crosswalk';
 import { HistoryEntry } from '../../master/history';
+import { ConnectionView } from '../../sync/connections';
 import { ConnectionParent } from '../resolvers/connection';
 import { GraphContext } from '../context';
 export type Maybe<T> = T | null;
@@ -158,6 +159,9 @@ export type Query = {
   units: Array<Unit>;
   /** Converts a quantity between units, through the item's own units when the categories differ. */
   convertQuantity: Scalars['Decimal']['output'];
+  connections: Array<Connection>;
+  connection?: Maybe<Connection>;
+  connectorTypes: Array<ConnectorType>;
 };
 
 
@@ -237,6 +241,12 @@ export type QueryConvertQuantityArgs = {
   itemId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+
+export type QueryConnectionArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type HubInfo = {
   __typename?: 'HubInfo';
   version: Scalars['String']['output'];
@@ -273,6 +283,11 @@ export type Mutation = {
   /** Adds or changes a supplier's offer for an item (one per supplier and item). */
   setSupplierItem: SupplierItem;
   removeSupplierItem: Scalars['Boolean']['output'];
+  createConnection: Connection;
+  /** Fails with CONFLICT, writing nothing, unless the connection is still at expectedVersion. */
+  updateConnection: Connection;
+  /** Checks that the system answers and accepts the credentials. */
+  testConnection: ConnectionTestResult;
 };
 
 
@@ -421,6 +436,23 @@ export type MutationSetSupplierItemArgs = {
 export type MutationRemoveSupplierItemArgs = {
   supplierId: Scalars['ID']['input'];
   itemId: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateConnectionArgs = {
+  input: ConnectionInput;
+};
+
+
+export type MutationUpdateConnectionArgs = {
+  id: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  patch: ConnectionPatch;
+};
+
+
+export type MutationTestConnectionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type Address = {
@@ -834,6 +866,73 @@ export type MasterEntity =
   | 'item'
   | 'warehouse';
 
+/** How often a connection syncs by itself: every N seconds, or on a cron schedule (UTC). */
+export type ConnectionSchedule = {
+  __typename?: 'ConnectionSchedule';
+  everySeconds?: Maybe<Scalars['Int']['output']>;
+  cron?: Maybe<Scalars['String']['output']>;
+};
+
+export type ConnectionScheduleInput = {
+  everySeconds?: InputMaybe<Scalars['Int']['input']>;
+  cron?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A configured link to an external system. Credentials are stored sealed and never returned, only their field names. */
+export type Connection = {
+  __typename?: 'Connection';
+  id: Scalars['ID']['output'];
+  /** The system's name in source refs and webhook URLs. */
+  name: Scalars['String']['output'];
+  type: Scalars['String']['output'];
+  settings: Scalars['JSON']['output'];
+  hasCredentials: Scalars['Boolean']['output'];
+  credentialFields: Array<Scalars['String']['output']>;
+  schedule?: Maybe<ConnectionSchedule>;
+  enabled: Scalars['Boolean']['output'];
+  rateLimitPerSecond?: Maybe<Scalars['Decimal']['output']>;
+  version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type ConnectionInput = {
+  name: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+  settings: Scalars['JSON']['input'];
+  credentials?: InputMaybe<Scalars['JSON']['input']>;
+  schedule?: InputMaybe<ConnectionScheduleInput>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  rateLimitPerSecond?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+/** Only the fields given change; credentials given replace the stored ones. */
+export type ConnectionPatch = {
+  settings?: InputMaybe<Scalars['JSON']['input']>;
+  credentials?: InputMaybe<Scalars['JSON']['input']>;
+  schedule?: InputMaybe<ConnectionScheduleInput>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  rateLimitPerSecond?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+/** An installed connector type and the settings it takes. */
+export type ConnectorType = {
+  __typename?: 'ConnectorType';
+  type: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+  description: Scalars['String']['output'];
+  /** JSON Schema of the settings. */
+  settingsSchema: Scalars['JSON']['output'];
+  /** Names of the credential fields (values are never shown). */
+  credentialFields: Array<Scalars['String']['output']>;
+};
+
+export type ConnectionTestResult = {
+  __typename?: 'ConnectionTestResult';
+  ok: Scalars['Boolean']['output'];
+  message?: Maybe<Scalars['String']['output']>;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -970,6 +1069,13 @@ export type ResolversTypes = ResolversObject<{
   ItemUpsertResult: ResolverTypeWrapper<Omit<ItemUpsertResult, 'record'> & { record: ResolversTypes['Item'] }>;
   WarehouseUpsertResult: ResolverTypeWrapper<Omit<WarehouseUpsertResult, 'record'> & { record: ResolversTypes['Warehouse'] }>;
   MasterEntity: null;
+  ConnectionSchedule: ResolverTypeWrapper<ConnectionSchedule>;
+  ConnectionScheduleInput: ConnectionScheduleInput;
+  Connection: ResolverTypeWrapper<ConnectionView>;
+  ConnectionInput: ConnectionInput;
+  ConnectionPatch: ConnectionPatch;
+  ConnectorType: ResolverTypeWrapper<ConnectorType>;
+  ConnectionTestResult: ResolverTypeWrapper<ConnectionTestResult>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1028,6 +1134,13 @@ export type ResolversParentTypes = ResolversObject<{
   SupplierUpsertResult: Omit<SupplierUpsertResult, 'record'> & { record: ResolversParentTypes['Supplier'] };
   ItemUpsertResult: Omit<ItemUpsertResult, 'record'> & { record: ResolversParentTypes['Item'] };
   WarehouseUpsertResult: Omit<WarehouseUpsertResult, 'record'> & { record: ResolversParentTypes['Warehouse'] };
+  ConnectionSchedule: ConnectionSchedule;
+  ConnectionScheduleInput: ConnectionScheduleInput;
+  Connection: ConnectionView;
+  ConnectionInput: ConnectionInput;
+  ConnectionPatch: ConnectionPatch;
+  ConnectorType: ConnectorType;
+  ConnectionTestResult: ConnectionTestResult;
 }>;
 
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
@@ -1109,6 +1222,9 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   warehouses?: Resolver<ResolversTypes['WarehouseConnection'], ParentType, ContextType, RequireFields<QueryWarehousesArgs, 'first'>>;
   units?: Resolver<Array<ResolversTypes['Unit']>, ParentType, ContextType, Partial<QueryUnitsArgs>>;
   convertQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType, RequireFields<QueryConvertQuantityArgs, 'quantity' | 'from' | 'to'>>;
+  connections?: Resolver<Array<ResolversTypes['Connection']>, ParentType, ContextType>;
+  connection?: Resolver<Maybe<ResolversTypes['Connection']>, ParentType, ContextType, Partial<QueryConnectionArgs>>;
+  connectorTypes?: Resolver<Array<ResolversTypes['ConnectorType']>, ParentType, ContextType>;
 }>;
 
 export type HubInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HubInfo'] = ResolversParentTypes['HubInfo']> = ResolversObject<{
@@ -1140,6 +1256,9 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   removeItemUnit?: Resolver<ResolversTypes['Item'], ParentType, ContextType, RequireFields<MutationRemoveItemUnitArgs, 'itemId' | 'unit'>>;
   setSupplierItem?: Resolver<ResolversTypes['SupplierItem'], ParentType, ContextType, RequireFields<MutationSetSupplierItemArgs, 'input'>>;
   removeSupplierItem?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveSupplierItemArgs, 'supplierId' | 'itemId'>>;
+  createConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationCreateConnectionArgs, 'input'>>;
+  updateConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationUpdateConnectionArgs, 'id' | 'expectedVersion' | 'patch'>>;
+  testConnection?: Resolver<ResolversTypes['ConnectionTestResult'], ParentType, ContextType, RequireFields<MutationTestConnectionArgs, 'id'>>;
 }>;
 
 export type AddressResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
@@ -1342,6 +1461,39 @@ export type WarehouseUpsertResultResolvers<ContextType = GraphContext, ParentTyp
 
 export type MasterEntityResolvers = { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' };
 
+export type ConnectionScheduleResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ConnectionSchedule'] = ResolversParentTypes['ConnectionSchedule']> = ResolversObject<{
+  everySeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  cron?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Connection'] = ResolversParentTypes['Connection']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  settings?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  hasCredentials?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  credentialFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  schedule?: Resolver<Maybe<ResolversTypes['ConnectionSchedule']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rateLimitPerSecond?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type ConnectorTypeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ConnectorType'] = ResolversParentTypes['ConnectorType']> = ResolversObject<{
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  settingsSchema?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  credentialFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ConnectionTestResultResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ConnectionTestResult'] = ResolversParentTypes['ConnectionTestResult']> = ResolversObject<{
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Decimal?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -1384,5 +1536,9 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   ItemUpsertResult?: ItemUpsertResultResolvers<ContextType>;
   WarehouseUpsertResult?: WarehouseUpsertResultResolvers<ContextType>;
   MasterEntity?: MasterEntityResolvers;
+  ConnectionSchedule?: ConnectionScheduleResolvers<ContextType>;
+  Connection?: ConnectionResolvers<ContextType>;
+  ConnectorType?: ConnectorTypeResolvers<ContextType>;
+  ConnectionTestResult?: ConnectionTestResultResolvers<ContextType>;
 }>;
 
