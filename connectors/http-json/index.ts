@@ -170,6 +170,7 @@ export const httpJsonConnector: Connector<HttpJsonSettings, HttpJsonCredentials>
       primaryKey: s.primaryKey,
       cursorField: s.cursorField,
       supportsDeletes: 'tombstones',
+      lookbackSeconds: s.lookbackSeconds,
     }));
   },
 

@@ -38,6 +38,8 @@ const streamSettings = z.strictObject({
   path: z.string().regex(/^\/[^?#\s]*$/, 'must start with / and hold no query, fragment or spaces'),
   primaryKey: fieldPath.default('id'),
   cursorField: fieldPath.default('updatedAt'),
+  /** How far back an incremental read starts before the checkpoint, for rows committed late with an older cursor. */
+  lookbackSeconds: z.number().int().min(0).max(86_400).optional(),
   /** Canonical path → source path. Without it, fields whose source names are the canonical ones pass through. */
   fields: z.record(z.string(), fieldPath).optional(),
 });

@@ -178,6 +178,12 @@ export class ConnectionService {
     }
   }
 
+  /** The stored connection with what its connector needs to run. For the sync runtime only. */
+  async forRun(id: string): Promise<{ row: ConnectionRow; ctx: ReturnType<ConnectionService['context']> } | null> {
+    const row = await this.row({ id });
+    return row ? { row, ctx: this.context(row) } : null;
+  }
+
   /** What a connector needs to run: settings and the opened credentials. For the sync runtime only. */
   context(row: ConnectionRow) {
     return {

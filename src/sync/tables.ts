@@ -1,11 +1,15 @@
 import {
+  bigint,
+  bigserial,
   boolean,
   customType,
   index,
   integer,
   jsonb,
   numeric,
+  pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -40,4 +44,114 @@ export const connections = pgTable(
     updatedBy: text('updated_by').notNull(),
   },
   (t) => [uniqueIndex('connections_name_uq').on(t.name), index('connections_type_idx').on(t.type)],
+);
+
+export const syncRunStatus = pgEnum('sync_run_status', ['queued', 'running', 'succeeded', 'failed']);
+
+/** One run of a connection's sync, with what it did. Counts add up per page as pages commit. */
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
+    mode: text('mode').notNull(),
+    trigger: text('trigger').notNull(),
+    status: syncRunStatus('status').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    read: integer('read').notNull().default(0),
+    inserted: integer('inserted').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    error: text('error'),
+    queuedAt: ts('queued_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('sync_runs_connection_idx').on(t.connectionId, t.queuedAt)],
+);
+
+/** Records a source sent that could not be taken (no key, an unparsable field); the rest of the page went through. */
+export const syncRunErrors = pgTable(
+  'sync_run_errors',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => syncRuns.id),
+    stream: text('stream').notNull(),
+    externalId: text('external_id'),
+    field: text('field'),
+    reason: text('reason').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('sync_run_errors_run_idx').on(t.runId)],
+);
+
+/**
+ * Where each stream of a connection stands: the cursor of the last committed page, and during a full read the
+ * page token to continue from, so a killed worker resumes after the last committed batch.
+ */
+export const streamState = pgTable(
+  'stream_state',
+  {
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
+    stream: text('stream').notNull(),
+    cursor: text('cursor'),
+    fullRunId: uuid('full_run_id'),
+    fullPageToken: text('full_page_token'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.stream] })],
+);
+
+/**
+ * A record as a source system sent it, kept as received with its content hash (so an unchanged record is
+ * skipped cheaply), its canonical form after mapping and cleaning, and the golden record it contributes to.
+ */
+export const sourceRecords = pgTable(
+  'source_records',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    connectionId: uuid('connection_id').references(() => connections.id),
+    system: text('system').notNull(),
+    stream: text('stream').notNull(),
+    entity: text('entity').notNull(),
+    externalId: text('external_id').notNull(),
+    payload: jsonb('payload').notNull(),
+    contentHash: text('content_hash').notNull(),
+    canonical: jsonb('canonical'),
+    cursor: text('cursor'),
+    goldenId: uuid('golden_id'),
+    firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+    changedAt: ts('changed_at').notNull().defaultNow(),
+    lastSeenRunId: uuid('last_seen_run_id'),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [
+    uniqueIndex('source_records_ref_uq').on(t.system, t.stream, t.externalId),
+    index('source_records_golden_idx').on(t.entity, t.goldenId),
+    index('source_records_seen_idx').on(t.connectionId, t.stream, t.lastSeenRunId),
+  ],
+);
+
+/** Which source record and rule gave each golden field its value, and when. */
+export const goldenLineage = pgTable(
+  'golden_lineage',
+  {
+    entity: text('entity').notNull(),
+    goldenId: uuid('golden_id').notNull(),
+    field: text('field').notNull(),
+    sourceRecordId: bigint('source_record_id', { mode: 'number' }),
+    system: text('system'),
+    rule: text('rule').notNull(),
+    changedAt: ts('changed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.entity, t.goldenId, t.field] })],
 );

@@ -1,0 +1,153 @@
+import { sql } from 'drizzle-orm';
+import type { Actor } from '../actor';
+import { sqlArray } from '../db/pool';
+import { actorLabel } from '../actor';
+import { allocateCodes, type Tx } from '../master/codes';
+import type { Values } from '../master/fields';
+import type { Change } from '../master/history';
+import { searchText } from '../master/normalise';
+import { persistGoldenRows } from '../master/persist';
+import { type EntitySpec, SPECS, type MasterEntity } from '../master/specs';
+import { changedFields, type GoldenRow } from '../master/store';
+import { type Contributor, defaultGroups, type SurvivorshipConfig, survive } from './survivorship';
+
+/** The golden columns a source can contribute: every writable field of the entity, money as its two columns. */
+export function goldenFields(spec: EntitySpec): string[] {
+  return spec.fields.flatMap((f) => (f.kind === 'money' ? [f.amountColumn, f.currencyColumn] : [f.column]));
+}
+
+export interface RecomputeResult {
+  inserted: string[];
+  updated: string[];
+  unchanged: string[];
+  archived: string[];
+}
+
+/**
+ * Recomputes golden records from the source records that contribute to them: survivorship per field, lineage per
+ * field, a new version (with history and outbox event) only where a value changed. Set-based: a fixed number of
+ * statements for any number of records. A golden record left with no live contributor is archived, not deleted:
+ * its id stays resolvable and its history intact.
+ */
+export async function recomputeGolden(
+  tx: Tx,
+  entity: MasterEntity,
+  ids: readonly string[],
+  isNew: ReadonlySet<string>,
+  config: SurvivorshipConfig,
+  actor: Actor,
+): Promise<RecomputeResult> {
+  const result: RecomputeResult = { inserted: [], updated: [], unchanged: [], archived: [] };
+  if (ids.length === 0) return result;
+  const spec = SPECS[entity];
+  const fields = goldenFields(spec);
+  const contributorsRes = await tx.execute(sql`
+    SELECT id::text AS id, system, canonical, golden_id,
+      -- 'Most recent' means most recently changed in the source: its own timestamp when the cursor is one.
+      CASE WHEN cursor ~ '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$' THEN cursor::timestamptz ELSE changed_at END AS changed_at
+    FROM source_records
+    WHERE entity = ${entity} AND golden_id = ANY(${sqlArray(ids)}::uuid[]) AND deleted_at IS NULL AND canonical IS NOT NULL`);
+  const byGolden = new Map<string, Contributor[]>();
+  for (const r of contributorsRes.rows as {
+    id: string;
+    system: string;
+    changed_at: Date;
+    canonical: Values;
+    golden_id: string;
+  }[]) {
+    const list = byGolden.get(r.golden_id) ?? [];
+    list.push({ sourceRecordId: r.id, system: r.system, changedAt: new Date(r.changed_at), values: r.canonical });
+    byGolden.set(r.golden_id, list);
+  }
+  const currentRes = (await tx
+    .select()
+    .from(spec.table)
+    .where(sql`${spec.table.id} = ANY(${sqlArray(ids)}::uuid[])`)
+    .for('update')) as GoldenRow[];
+  const current = new Map(currentRes.map((r) => [r.id, r]));
+  const newIds = ids.filter((id) => isNew.has(id) && !current.has(id) && byGolden.has(id));
+  const codes = await allocateCodes(tx, entity, newIds.length);
+  const codeOf = new Map(newIds.map((id, i) => [id, codes[i]!]));
+
+  const who = actorLabel(actor);
+  const writes: Values[] = [];
+  const changes: Omit<Change, 'row'>[] = [];
+  const lineageRows: {
+    goldenId: string;
+    field: string;
+    sourceRecordId: string | null;
+    system: string | null;
+    rule: string;
+    changedAt: Date;
+  }[] = [];
+  const groups = defaultGroups(entity);
+  for (const id of ids) {
+    const contributors = byGolden.get(id) ?? [];
+    const row = current.get(id);
+    if (contributors.length === 0) {
+      if (row && row.status !== 'archived') {
+        writes.push({ ...row, status: 'archived', version: row.version + 1, updatedBy: who });
+        changes.push({ entity, operation: 'archived', changed: ['status'] });
+        result.archived.push(id);
+      }
+      continue;
+    }
+    const survived = survive(fields, contributors, [], { ...config, groups: config.groups ?? groups });
+    for (const l of survived.lineage) lineageRows.push({ goldenId: id, ...l, rule: l.rule });
+    const values = { ...survived.values };
+    if (values.status == null) values.status = row?.status === 'archived' ? 'active' : (row?.status ?? 'active');
+    if (!row) {
+      const code = codeOf.get(id);
+      if (!code) continue;
+      writes.push({
+        ...values,
+        id,
+        code,
+        version: 1,
+        searchText: searchText(`${values.name ?? ''} ${code}`),
+        createdBy: who,
+        updatedBy: who,
+      });
+      changes.push({ entity, operation: 'created', changed: [] });
+      result.inserted.push(id);
+      continue;
+    }
+    const changed = changedFields(row, values);
+    if (changed.length === 0) {
+      result.unchanged.push(id);
+      continue;
+    }
+    writes.push({
+      ...row,
+      ...values,
+      version: row.version + 1,
+      updatedBy: who,
+      searchText: searchText(`${values.name ?? row.name ?? ''} ${row.code}`),
+    });
+    changes.push({
+      entity,
+      operation: values.status === 'archived' && row.status !== 'archived' ? 'archived' : 'updated',
+      changed,
+    });
+    result.updated.push(id);
+  }
+  await persistGoldenRows(tx, spec, writes, changes, actor);
+  const touched = [...result.inserted, ...result.updated];
+  if (touched.length) {
+    await tx.execute(
+      sql`DELETE FROM golden_lineage WHERE entity = ${entity} AND golden_id = ANY(${sqlArray(touched)}::uuid[])`,
+    );
+    const touchedSet = new Set(touched);
+    const rows = lineageRows.filter((l) => touchedSet.has(l.goldenId));
+    if (rows.length) {
+      await tx.execute(sql`
+        INSERT INTO golden_lineage (entity, golden_id, field, source_record_id, system, rule, changed_at)
+        SELECT ${entity}, g, f, s::bigint, sys, r, c FROM unnest(
+          ${sqlArray(rows.map((l) => l.goldenId))}::uuid[], ${sqlArray(rows.map((l) => l.field))}::text[],
+          ${sqlArray(rows.map((l) => l.sourceRecordId))}::text[], ${sqlArray(rows.map((l) => l.system))}::text[],
+          ${sqlArray(rows.map((l) => l.rule))}::text[], ${sqlArray(rows.map((l) => l.changedAt.toISOString()))}::timestamptz[]
+        ) AS x(g, f, s, sys, r, c)`);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,585 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Actor } from '../actor';
+import type { Pool } from 'pg';
+import { sqlArray, type Db } from '../db/pool';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors';
+import { log } from '../log';
+import type { Tx } from '../master/codes';
+import { linkSourceRefs } from '../master/crosswalk';
+import { normaliseFields, type Values } from '../master/fields';
+import { outbox } from '../master/tables';
+import { FieldError } from '../master/normalise';
+import { SPECS, type MasterEntity } from '../master/specs';
+import { recomputeGolden } from '../mdm/golden';
+import { deterministicKeys, isPlaceholder } from '../mdm/match';
+import { defaultSurvivorship, type SurvivorshipConfig } from '../mdm/survivorship';
+import type { Connector, ReadPage, SourceRecord, StreamDefinition } from './connector';
+import type { ConnectionRow, ConnectionService } from './connections';
+import { RecordError, RetryableError } from './errors';
+import { getConnector } from './registry';
+import { streamState, syncRunErrors, syncRuns } from './tables';
+
+export type SyncRunRow = typeof syncRuns.$inferSelect;
+export type SyncMode = 'full' | 'incremental';
+
+export interface RunnerOptions {
+  defaultRegion: string;
+  pageSize?: number;
+  /** Attempts per page read before the run fails (transient errors: network, 429, 5xx). */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt unless the source says Retry-After. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  survivorship?: Partial<Record<MasterEntity, SurvivorshipConfig>>;
+}
+
+export interface PageProgress {
+  runId: string;
+  stream: string;
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+}
+
+interface Counts {
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+}
+
+const ENTITIES = new Set<string>(Object.keys(SPECS));
+const running = new Set<string>();
+
+/** A stable hash of a payload: the same record sent again, with its keys in any order, hashes the same. */
+export function contentHash(payload: unknown, deleted: boolean): string {
+  const stable = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v as object)
+            .sort()
+            .map((k) => [k, stable((v as Record<string, unknown>)[k])]),
+        )
+      : Array.isArray(v)
+        ? v.map(stable)
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(stable(payload)) + (deleted ? '#deleted' : ''))
+    .digest('base64url');
+}
+
+/** Moves an inclusive cursor back by the look-back window, when it is a timestamp; other cursors stay as they are. */
+export function lookBack(cursor: string | null, seconds: number): string | null {
+  if (!cursor) return null;
+  const t = Date.parse(cursor);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(cursor) || Number.isNaN(t)) return cursor;
+  return new Date(t - seconds * 1000).toISOString();
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason ?? new Error('aborted'));
+    });
+  });
+
+/**
+ * Runs a connection's sync: reads every stream page by page and commits each page in one transaction together
+ * with the stream's checkpoint, so a run killed at any moment resumes after the last committed page. Pages are
+ * staged as source records (unchanged ones skipped by content hash), matched to golden records (crosswalk, then
+ * deterministic keys) and the affected golden records recomputed. A full read marks what it did not see as
+ * deleted, but only once the stream was read to the end.
+ */
+export class SyncRunner {
+  private readonly db: Db;
+
+  constructor(
+    private readonly database: { db: Db; pool: Pool },
+    private readonly connections: ConnectionService,
+    private readonly opts: RunnerOptions,
+  ) {
+    this.db = database.db;
+  }
+
+  /** Records a new run of a connection; `execute` then does the work (now, or in a worker). */
+  async createRun(connectionId: string, mode: SyncMode, trigger: string): Promise<SyncRunRow> {
+    const conn = await this.connections.get({ id: connectionId });
+    if (!conn) throw new NotFoundError(`connection ${connectionId}`, 'connectionId');
+    const [run] = await this.db.insert(syncRuns).values({ connectionId, mode, trigger }).returning();
+    return run!;
+  }
+
+  async getRun(runId: string): Promise<SyncRunRow | null> {
+    const [run] = await this.db.select().from(syncRuns).where(eq(syncRuns.id, runId));
+    return run ?? null;
+  }
+
+  /** Runs (or resumes) a run to its end. Two runs of one connection never overlap: the second is refused. */
+  async execute(
+    runId: string,
+    hooks: { onPage?: (p: PageProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<SyncRunRow> {
+    const run = await this.getRun(runId);
+    if (!run) throw new NotFoundError(`sync run ${runId}`, 'runId');
+    if (run.status === 'succeeded') return run;
+    const found = await this.connections.forRun(run.connectionId);
+    if (!found) throw new NotFoundError(`connection ${run.connectionId}`, 'connectionId');
+    const { row: connection, ctx } = found;
+    const lockKey = `sync:${connection.id}`;
+    if (running.has(lockKey))
+      throw new ConflictError(`connection ${connection.name} is already syncing`, 'connectionId');
+    running.add(lockKey);
+    const lockClient = await this.database.pool.connect();
+    try {
+      const got = await lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lockKey]);
+      if (!got.rows[0].ok) throw new ConflictError(`connection ${connection.name} is already syncing`, 'connectionId');
+      try {
+        return await this.executeLocked(run, connection, ctx, hooks);
+      } finally {
+        await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+      }
+    } finally {
+      lockClient.release();
+      running.delete(lockKey);
+    }
+  }
+
+  private async executeLocked(
+    run: SyncRunRow,
+    connection: ConnectionRow,
+    ctx: Awaited<ReturnType<ConnectionService['forRun']>> extends infer R
+      ? R extends { ctx: infer C }
+        ? C
+        : never
+      : never,
+    hooks: { onPage?: (p: PageProgress) => void; signal?: AbortSignal },
+  ): Promise<SyncRunRow> {
+    await this.db
+      .update(syncRuns)
+      .set({
+        status: 'running',
+        attempts: sql`${syncRuns.attempts} + 1`,
+        startedAt: sql`coalesce(${syncRuns.startedAt}, now())`,
+        error: null,
+      })
+      .where(eq(syncRuns.id, run.id));
+    const actor: Actor = { kind: 'connection', id: connection.name };
+    try {
+      if (!connection.enabled)
+        throw new DomainError('BAD_USER_INPUT', `connection ${connection.name} is disabled`, 'connectionId');
+      const connector = getConnector(connection.type) as Connector<unknown, unknown>;
+      const limitedCtx = { ...ctx, fetch: this.rateLimited(ctx.fetch, connection.rateLimitPerSecond) };
+      for (const stream of await connector.streams(limitedCtx)) {
+        if (!ENTITIES.has(stream.entity)) continue;
+        await this.syncStream(run, connection, connector, limitedCtx, stream, actor, hooks);
+      }
+      const [done] = await this.db.transaction(async (tx) => {
+        const rows = await tx
+          .update(syncRuns)
+          .set({ status: 'succeeded', finishedAt: new Date() })
+          .where(eq(syncRuns.id, run.id))
+          .returning();
+        await tx.insert(outbox).values({
+          eventType: 'syncRun.completed',
+          entity: 'syncRun',
+          entityId: run.id,
+          payload: { id: run.id, connection: connection.name, mode: run.mode, ...pickCounts(rows[0]!) },
+          actorKind: actor.kind,
+          actorId: actor.id,
+        });
+        return rows;
+      });
+      return done!;
+    } catch (e) {
+      const message = (e as Error).message ?? String(e);
+      log.warn({ connection: connection.name, run: run.id, error: message }, 'sync run failed');
+      const [failed] = await this.db
+        .update(syncRuns)
+        .set({ status: 'failed', finishedAt: new Date(), error: message.slice(0, 2000) })
+        .where(eq(syncRuns.id, run.id))
+        .returning();
+      return failed!;
+    }
+  }
+
+  private async syncStream(
+    run: SyncRunRow,
+    connection: ConnectionRow,
+    connector: Connector<unknown, unknown>,
+    ctx: Parameters<Connector<unknown, unknown>['read']>[0],
+    stream: StreamDefinition,
+    actor: Actor,
+    hooks: { onPage?: (p: PageProgress) => void; signal?: AbortSignal },
+  ): Promise<void> {
+    const [state] = await this.db
+      .select()
+      .from(streamState)
+      .where(and(eq(streamState.connectionId, connection.id), eq(streamState.stream, stream.name)));
+    const mode = run.mode as SyncMode;
+    // A full run resumed after a crash continues after its last committed page.
+    let pageToken = mode === 'full' && state?.fullRunId === run.id ? state.fullPageToken : null;
+    const since = mode === 'incremental' ? lookBack(state?.cursor ?? null, stream.lookbackSeconds ?? 60) : null;
+    const resumedComplete = mode === 'full' && state?.fullRunId === run.id && state.fullPageToken === null;
+    if (!resumedComplete) {
+      for (;;) {
+        const page = await this.readWithRetry(connector, ctx, {
+          stream,
+          mode,
+          since,
+          pageToken,
+          pageSize: this.opts.pageSize ?? 200,
+          signal: hooks.signal,
+        });
+        const counts = await this.db.transaction((tx) =>
+          this.applyPage(tx, run, connection, connector, ctx, stream, page, actor),
+        );
+        hooks.onPage?.({ runId: run.id, stream: stream.name, ...counts });
+        pageToken = page.nextPageToken;
+        if (!pageToken) break;
+      }
+    }
+    if (mode === 'full') await this.db.transaction((tx) => this.markUnseenDeleted(tx, run, connection, stream, actor));
+  }
+
+  private async readWithRetry(
+    connector: Connector<unknown, unknown>,
+    ctx: Parameters<Connector<unknown, unknown>['read']>[0],
+    req: Parameters<Connector<unknown, unknown>['read']>[1],
+  ): Promise<ReadPage> {
+    const max = this.opts.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await connector.read(ctx, req);
+      } catch (e) {
+        if (!(e instanceof RetryableError) || attempt >= max) throw e;
+        const base = this.opts.baseDelayMs ?? 500;
+        const backoff = Math.min(base * 2 ** (attempt - 1), this.opts.maxDelayMs ?? 60_000);
+        const delay =
+          e.retryAfterMs !== undefined ? Math.max(e.retryAfterMs, 0) : backoff * (0.8 + Math.random() * 0.4);
+        log.info(
+          { stream: req.stream.name, attempt, delayMs: Math.round(delay), error: e.message },
+          'retrying a page read',
+        );
+        await sleep(delay, req.signal);
+      }
+    }
+  }
+
+  /** Spaces requests so a connection never exceeds its configured rate. */
+  private rateLimited(fetchFn: typeof fetch, perSecond: string | null): typeof fetch {
+    if (!perSecond) return fetchFn;
+    const gap = 1000 / Number(perSecond);
+    let next = 0;
+    return (async (...args: Parameters<typeof fetch>) => {
+      const now = Date.now();
+      const at = Math.max(now, next);
+      next = at + gap;
+      if (at > now) await sleep(at - now);
+      return fetchFn(...args);
+    }) as typeof fetch;
+  }
+
+  /** One page in one transaction: stage, match, recompute, checkpoint, counts. */
+  private async applyPage(
+    tx: Tx,
+    run: SyncRunRow,
+    connection: ConnectionRow,
+    connector: Connector<unknown, unknown>,
+    ctx: { connectionId: string; settings: unknown },
+    stream: StreamDefinition,
+    page: ReadPage,
+    actor: Actor,
+  ): Promise<Counts> {
+    const entity = stream.entity as MasterEntity;
+    const spec = SPECS[entity];
+    const counts: Counts = { read: page.records.length, inserted: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
+    const errors: { externalId: string | null; field: string | null; reason: string }[] = (page.rejected ?? []).map(
+      (r) => ({
+        externalId: r.externalId,
+        field: r.field,
+        reason: r.reason,
+      }),
+    );
+    counts.failed += errors.length;
+    // Within a page the last version of a record wins: a source may list one record twice across a look-back.
+    const latest = new Map<string, SourceRecord>();
+    for (const r of page.records) latest.set(r.externalId, r);
+    const ids = [...latest.keys()];
+    const existingRes = await tx.execute(sql`
+      SELECT id::text AS id, external_id, content_hash, deleted_at, golden_id FROM source_records
+      WHERE system = ${connection.name} AND stream = ${stream.name} AND external_id = ANY(${sqlArray(ids)}::text[])`);
+    const existing = new Map(
+      (
+        existingRes.rows as {
+          id: string;
+          external_id: string;
+          content_hash: string;
+          deleted_at: Date | null;
+          golden_id: string | null;
+        }[]
+      ).map((r) => [r.external_id, r]),
+    );
+    const touch: string[] = [];
+    const tombstones: string[] = [];
+    const upserts: { record: SourceRecord; hash: string; canonical: Values }[] = [];
+    let maxCursor: string | null = null;
+    for (const record of latest.values()) {
+      if (record.cursor && (!maxCursor || record.cursor > maxCursor)) maxCursor = record.cursor;
+      const old = existing.get(record.externalId);
+      if (record.deleted) {
+        if (old && !old.deleted_at) {
+          tombstones.push(old.id);
+          counts.deleted++;
+        } else counts.unchanged++;
+        continue;
+      }
+      const hash = contentHash(record.payload, false);
+      if (old && old.content_hash === hash && !old.deleted_at) {
+        touch.push(old.id);
+        counts.unchanged++;
+        continue;
+      }
+      try {
+        const input = connector.map(ctx, stream, record);
+        const canonical = normaliseFields(spec.fields, input, 'create', { defaultRegion: this.opts.defaultRegion });
+        upserts.push({ record, hash, canonical });
+        if (old) counts.updated++;
+        else counts.inserted++;
+      } catch (e) {
+        counts.failed++;
+        if (old) touch.push(old.id);
+        if (e instanceof ValidationError)
+          for (const i of e.issues) errors.push({ externalId: record.externalId, field: i.field, reason: i.reason });
+        else if (e instanceof FieldError || e instanceof RecordError)
+          errors.push({ externalId: record.externalId, field: e.field, reason: e.reason });
+        else throw e;
+      }
+    }
+
+    if (touch.length) {
+      await tx.execute(
+        sql`UPDATE source_records SET last_seen_at = now(), last_seen_run_id = ${run.id}::uuid WHERE id = ANY(${sqlArray(touch)}::bigint[])`,
+      );
+    }
+    const affected = new Set<string>();
+    if (tombstones.length) {
+      const res = await tx.execute(sql`
+        UPDATE source_records SET deleted_at = now(), changed_at = now(), last_seen_at = now(), last_seen_run_id = ${run.id}::uuid
+        WHERE id = ANY(${sqlArray(tombstones)}::bigint[]) RETURNING golden_id`);
+      for (const r of res.rows as { golden_id: string | null }[]) if (r.golden_id) affected.add(r.golden_id);
+    }
+    const newGolden = new Set<string>();
+    if (upserts.length) {
+      const res = await tx.execute(sql`
+        INSERT INTO source_records (connection_id, system, stream, entity, external_id, payload, content_hash, canonical, cursor, last_seen_run_id)
+        SELECT ${connection.id}::uuid, ${connection.name}, ${stream.name}, ${entity}, e, p, h, c, cur, ${run.id}::uuid
+        FROM unnest(${sqlArray(upserts.map((u) => u.record.externalId))}::text[], ${sqlArray(upserts.map((u) => JSON.stringify(u.record.payload)))}::jsonb[],
+                    ${sqlArray(upserts.map((u) => u.hash))}::text[], ${sqlArray(upserts.map((u) => JSON.stringify(u.canonical)))}::jsonb[],
+                    ${sqlArray(upserts.map((u) => u.record.cursor))}::text[]) AS x(e, p, h, c, cur)
+        ON CONFLICT (system, stream, external_id) DO UPDATE SET
+          payload = excluded.payload, content_hash = excluded.content_hash, canonical = excluded.canonical, cursor = excluded.cursor,
+          changed_at = now(), last_seen_at = now(), last_seen_run_id = excluded.last_seen_run_id, deleted_at = NULL
+        RETURNING id::text AS id, external_id, golden_id`);
+      const staged = res.rows as { id: string; external_id: string; golden_id: string | null }[];
+      for (const r of staged) if (r.golden_id) affected.add(r.golden_id);
+      const unmatched = staged.filter((r) => !r.golden_id);
+      if (unmatched.length) {
+        const canonicalOf = new Map(upserts.map((u) => [u.record.externalId, u.canonical]));
+        const assigned = await this.match(
+          tx,
+          connection,
+          entity,
+          unmatched.map((r) => ({ externalId: r.external_id, values: canonicalOf.get(r.external_id)! })),
+        );
+        for (const m of assigned.values()) {
+          affected.add(m.goldenId);
+          if (m.isNew) newGolden.add(m.goldenId);
+        }
+        const pairs = unmatched.map((r) => ({
+          id: r.id,
+          golden: assigned.get(r.external_id)!.goldenId,
+          externalId: r.external_id,
+        }));
+        await tx.execute(sql`
+          UPDATE source_records s SET golden_id = x.g FROM unnest(${sqlArray(pairs.map((p) => p.id))}::bigint[], ${sqlArray(pairs.map((p) => p.golden))}::uuid[]) AS x(i, g)
+          WHERE s.id = x.i`);
+        await linkSourceRefs(
+          tx,
+          entity,
+          pairs.map((p) => ({
+            ref: { system: connection.name, externalId: p.externalId },
+            goldenId: p.golden,
+            field: 'sourceRef',
+          })),
+        );
+      }
+    }
+    await recomputeGolden(tx, entity, [...affected], newGolden, this.survivorship(entity), actor);
+
+    if (errors.length) {
+      await tx.insert(syncRunErrors).values(
+        errors.map((e) => ({
+          runId: run.id,
+          stream: stream.name,
+          externalId: e.externalId,
+          field: e.field,
+          reason: e.reason,
+        })),
+      );
+    }
+    await this.saveCheckpoint(tx, run, connection, stream, maxCursor, page.nextPageToken);
+    await tx
+      .update(syncRuns)
+      .set({
+        read: sql`${syncRuns.read} + ${counts.read}`,
+        inserted: sql`${syncRuns.inserted} + ${counts.inserted}`,
+        updated: sql`${syncRuns.updated} + ${counts.updated}`,
+        unchanged: sql`${syncRuns.unchanged} + ${counts.unchanged}`,
+        deleted: sql`${syncRuns.deleted} + ${counts.deleted}`,
+        failed: sql`${syncRuns.failed} + ${counts.failed}`,
+      })
+      .where(eq(syncRuns.id, run.id));
+    return counts;
+  }
+
+  /**
+   * Finds the golden record for each new source record: the crosswalk first (a source id seen before), then a
+   * deterministic key (tax id, e-mail, GTIN) shared with a golden record or with another record of this page,
+   * else a new golden record.
+   */
+  private async match(
+    tx: Tx,
+    connection: ConnectionRow,
+    entity: MasterEntity,
+    records: { externalId: string; values: Values }[],
+  ): Promise<Map<string, { goldenId: string; isNew: boolean }>> {
+    const out = new Map<string, { goldenId: string; isNew: boolean }>();
+    const cw = await tx.execute(sql`
+      SELECT external_id, golden_id FROM crosswalk
+      WHERE system = ${connection.name} AND entity = ${entity} AND external_id = ANY(${sqlArray(records.map((r) => r.externalId))}::text[])`);
+    for (const r of cw.rows as { external_id: string; golden_id: string }[])
+      out.set(r.external_id, { goldenId: r.golden_id, isNew: false });
+
+    const spec = SPECS[entity];
+    const keyed = records
+      .filter((r) => !out.has(r.externalId))
+      .map((r) => ({ r, keys: deterministicKeys(entity, r.values).filter((k) => !isPlaceholder(k.key, k.value)) }));
+    const byKey = new Map<string, string>();
+    const columns: Record<string, string> = { taxId: 'tax_id', email: 'email', gtin: 'gtin' };
+    for (const key of new Set(keyed.flatMap((k) => k.keys.map((x) => x.key)))) {
+      const column = columns[key];
+      if (!column) continue;
+      const values = [...new Set(keyed.flatMap((k) => k.keys.filter((x) => x.key === key).map((x) => x.value)))];
+      const res = await tx.execute(sql`
+        SELECT id, ${sql.identifier(column)} AS v FROM ${spec.table}
+        WHERE ${sql.identifier(column)} = ANY(${sqlArray(values)}::text[]) AND status <> 'archived' ORDER BY created_at, id`);
+      for (const row of res.rows as { id: string; v: string }[])
+        if (!byKey.has(`${key}:${row.v}`)) byKey.set(`${key}:${row.v}`, row.id);
+    }
+    for (const { r, keys } of keyed) {
+      const hit = keys.map((k) => byKey.get(`${k.key}:${k.value}`)).find(Boolean);
+      if (hit) {
+        out.set(r.externalId, { goldenId: hit, isNew: !(await this.exists(tx, entity, hit)) });
+        continue;
+      }
+      const id = randomUUID();
+      out.set(r.externalId, { goldenId: id, isNew: true });
+      // Later records of the same page with the same key join this new golden record.
+      for (const k of keys) byKey.set(`${k.key}:${k.value}`, id);
+    }
+    return out;
+  }
+
+  private async exists(tx: Tx, entity: MasterEntity, id: string): Promise<boolean> {
+    const res = await tx.execute(sql`SELECT 1 FROM ${SPECS[entity].table} WHERE id = ${id}::uuid`);
+    return res.rows.length > 0;
+  }
+
+  private async saveCheckpoint(
+    tx: Tx,
+    run: SyncRunRow,
+    connection: ConnectionRow,
+    stream: StreamDefinition,
+    maxCursor: string | null,
+    nextPageToken: string | null,
+  ) {
+    const full = run.mode === 'full';
+    await tx
+      .insert(streamState)
+      .values({
+        connectionId: connection.id,
+        stream: stream.name,
+        cursor: maxCursor,
+        fullRunId: full ? run.id : null,
+        fullPageToken: full ? nextPageToken : null,
+      })
+      .onConflictDoUpdate({
+        target: [streamState.connectionId, streamState.stream],
+        set: {
+          cursor: sql`CASE WHEN ${streamState.cursor} IS NULL OR excluded.cursor > ${streamState.cursor} THEN coalesce(excluded.cursor, ${streamState.cursor}) ELSE ${streamState.cursor} END`,
+          fullRunId: full ? run.id : sql`${streamState.fullRunId}`,
+          fullPageToken: full ? nextPageToken : sql`${streamState.fullPageToken}`,
+          updatedAt: new Date(),
+        },
+      });
+  }
+
+  /** After a complete full read: whatever the source no longer lists is deleted there, and stops contributing. */
+  private async markUnseenDeleted(
+    tx: Tx,
+    run: SyncRunRow,
+    connection: ConnectionRow,
+    stream: StreamDefinition,
+    actor: Actor,
+  ): Promise<void> {
+    const res = await tx.execute(sql`
+      UPDATE source_records SET deleted_at = now(), changed_at = now()
+      WHERE system = ${connection.name} AND stream = ${stream.name} AND deleted_at IS NULL
+        AND last_seen_run_id IS DISTINCT FROM ${run.id}::uuid
+      RETURNING golden_id`);
+    const goldens = [
+      ...new Set(
+        (res.rows as { golden_id: string | null }[]).map((r) => r.golden_id).filter((g): g is string => Boolean(g)),
+      ),
+    ];
+    await recomputeGolden(
+      tx,
+      stream.entity as MasterEntity,
+      goldens,
+      new Set(),
+      this.survivorship(stream.entity as MasterEntity),
+      actor,
+    );
+    await tx
+      .update(syncRuns)
+      .set({ deleted: sql`${syncRuns.deleted} + ${res.rows.length}` })
+      .where(eq(syncRuns.id, run.id));
+    await tx
+      .update(streamState)
+      .set({ fullRunId: null, fullPageToken: null })
+      .where(and(eq(streamState.connectionId, connection.id), eq(streamState.stream, stream.name)));
+  }
+
+  private survivorship(entity: MasterEntity): SurvivorshipConfig {
+    return this.opts.survivorship?.[entity] ?? defaultSurvivorship(entity);
+  }
+}
+
+function pickCounts(r: SyncRunRow) {
+  return {
+    read: r.read,
+    inserted: r.inserted,
+    updated: r.updated,
+    unchanged: r.unchanged,
+    deleted: r.deleted,
+    failed: r.failed,
+  };
+}
