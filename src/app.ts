@@ -11,6 +11,8 @@ import { createHttpServer } from './http/server';
 import { log } from './log';
 import { MasterService } from './master/service';
 import { ConnectionService } from './sync/connections';
+import { SyncReads } from './sync/reads';
+import { SyncRunner } from './sync/runner';
 import { SecretBox } from './sync/secrets';
 
 /** A database opened, migrated and initialised: what every command (serve, seed, migrate) starts from. */
@@ -33,7 +35,10 @@ export async function openHub(config: Config): Promise<{ database: Database; ser
  * The services over a migrated database. The secret key comes from MDHUB_SECRET_KEY; the embedded demo without
  * one keeps a generated key beside its data; a PostgreSQL hub without one cannot store credentials (and says so).
  */
-export async function createServices(config: Config, database: Pick<Database, 'db' | 'mode'>): Promise<Services> {
+export async function createServices(
+  config: Config,
+  database: Pick<Database, 'db' | 'pool' | 'mode'>,
+): Promise<Services> {
   const master = new MasterService(database.db, config);
   await master.init();
   const secrets = config.secretKey
@@ -42,7 +47,11 @@ export async function createServices(config: Config, database: Pick<Database, 'd
       ? SecretBox.fromKeyFile(config.dataDir)
       : null;
   const connections = new ConnectionService(database.db, secrets);
-  return { config, master, connections, storage: database.mode, version: PKG_VERSION };
+  const sync = {
+    runner: new SyncRunner(database, connections, { defaultRegion: config.defaultRegion }),
+    reads: new SyncReads(database.db),
+  };
+  return { config, master, connections, sync, storage: database.mode, version: PKG_VERSION };
 }
 
 export interface RunningHub {

@@ -3,6 +3,8 @@ import { openHub, startHub } from './app';
 import { ConfigError, loadConfig } from './config';
 import { seedDemo } from './demo/seed';
 import { listConnectors } from './sync/registry';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Services } from './graphql/context';
 import { log } from './log';
 
 const USAGE = `mdhub — master-data hub
@@ -14,6 +16,8 @@ Commands:
   migrate             apply database migrations and exit
   seed                load the demo data (idempotent) and exit
   connectors          list the installed connector types and their settings
+  sync <connection> [--full]
+                      sync a connection now (incremental unless --full), with progress and a summary
   help                show this text
 
 Configuration is read from the environment; see README.md.`;
@@ -22,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'no-demo': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { 'no-demo': { type: 'boolean' }, full: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   const command = positionals[0] ?? 'serve';
   if (values.help || command === 'help') {
@@ -61,6 +65,19 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'sync': {
+      const name = positionals[1];
+      if (!name) {
+        console.error('usage: mdhub sync <connection> [--full]');
+        return 2;
+      }
+      const { database, services } = await openHub(config);
+      try {
+        return await syncCommand(services, name, values.full ? 'full' : 'incremental');
+      } finally {
+        await database.close();
+      }
+    }
     case 'migrate': {
       const { database } = await openHub(config);
       await database.close();
@@ -81,6 +98,45 @@ async function main(argv: string[]): Promise<number> {
       console.error(`unknown command '${command}'\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** Runs one sync in this process with a progress bar on a terminal, then prints what it did. */
+async function syncCommand(services: Services, name: string, mode: 'full' | 'incremental'): Promise<number> {
+  const connection = await services.connections.get({ name });
+  if (!connection) {
+    const known = (await services.connections.list()).map((c) => c.name);
+    console.error(`no connection named '${name}'${known.length ? `; known: ${known.join(', ')}` : ''}`);
+    return 2;
+  }
+  const run = await services.sync.runner.createRun(connection.id, mode, 'cli');
+  const bar = new SingleBar(
+    {
+      format: `${name} ${mode} | {stream} | {value} records | {inserted} new, {updated} changed, {unchanged} unchanged, {deleted} deleted, {failed} failed`,
+      noTTYOutput: false,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  const totals = { read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
+  const interactive = process.stdout.isTTY;
+  if (interactive) bar.start(0, 0, { stream: '-', ...totals });
+  const done = await services.sync.runner.execute(run.id, {
+    onPage: (p) => {
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += p[k];
+      if (interactive) {
+        bar.setTotal(totals.read);
+        bar.update(totals.read, { stream: p.stream, ...totals });
+      }
+    },
+  });
+  if (interactive) bar.stop();
+  const seconds = done.startedAt && done.finishedAt ? (done.finishedAt.getTime() - done.startedAt.getTime()) / 1000 : 0;
+  console.log(
+    `sync ${done.status}: ${done.read} read, ${done.inserted} new, ${done.updated} changed, ${done.unchanged} unchanged, ` +
+      `${done.deleted} deleted, ${done.failed} failed in ${seconds.toFixed(1)} s (run ${done.id})`,
+  );
+  if (done.error) console.log(`error: ${done.error}`);
+  return done.status === 'succeeded' ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

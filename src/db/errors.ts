@@ -66,7 +66,13 @@ export function mapDbError(e: unknown, fieldPrefix = ''): unknown {
  */
 export function isDatabaseUnavailable(e: unknown): boolean {
   const pg = pgErrorOf(e);
-  if (pg?.code && (pg.code.startsWith('08') || pg.code === '57P01' || pg.code === '57P02' || pg.code === '57P03'))
+  if (
+    pg?.code &&
+    ((pg.code.startsWith('08') && pg.code !== '08P01') ||
+      pg.code === '57P01' ||
+      pg.code === '57P02' ||
+      pg.code === '57P03')
+  )
     return true;
   let cur: unknown = e;
   for (let i = 0; i < 4 && cur; i++) {

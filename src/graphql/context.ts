@@ -2,6 +2,8 @@ import type { Actor } from '../actor';
 import type { Config } from '../config';
 import type { MasterService } from '../master/service';
 import type { ConnectionService } from '../sync/connections';
+import type { SyncReads } from '../sync/reads';
+import type { SyncRunner } from '../sync/runner';
 import type { Loaders } from './loaders';
 
 /** The services one hub process holds; resolvers reach everything through these. */
@@ -9,6 +11,7 @@ export interface Services {
   config: Config;
   master: MasterService;
   connections: ConnectionService;
+  sync: { runner: SyncRunner; reads: SyncReads };
   storage: 'postgres' | 'embedded';
   version: string;
 }

@@ -16,4 +16,6 @@ export const ENUM_VALUES = {
   UpsertOutcome: { INSERTED: 'inserted', UPDATED: 'updated', UNCHANGED: 'unchanged' },
   ActorKind: { USER: 'user', API_KEY: 'apiKey', CONNECTION: 'connection', SYSTEM: 'system' },
   MasterEntity: { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' },
+  SyncMode: { FULL: 'full', INCREMENTAL: 'incremental' },
+  SyncRunStatus: { QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed' },
 } as const;

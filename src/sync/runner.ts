@@ -102,7 +102,7 @@ export class SyncRunner {
   private readonly db: Db;
 
   constructor(
-    private readonly database: { db: Db; pool: Pool },
+    private readonly database: { db: Db; pool: Pool; mode: 'postgres' | 'embedded' },
     private readonly connections: ConnectionService,
     private readonly opts: RunnerOptions,
   ) {
@@ -137,17 +137,25 @@ export class SyncRunner {
     if (running.has(lockKey))
       throw new ConflictError(`connection ${connection.name} is already syncing`, 'connectionId');
     running.add(lockKey);
-    const lockClient = await this.database.pool.connect();
     try {
-      const got = await lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lockKey]);
-      if (!got.rows[0].ok) throw new ConflictError(`connection ${connection.name} is already syncing`, 'connectionId');
+      // The embedded database belongs to this one process, where the set above already excludes a second run
+      // (and its single connection must stay free for the run itself).
+      if (this.database.mode === 'embedded') return await this.executeLocked(run, connection, ctx, hooks);
+      // Across processes, a session advisory lock held for the whole run.
+      const lockClient = await this.database.pool.connect();
       try {
-        return await this.executeLocked(run, connection, ctx, hooks);
+        const got = await lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lockKey]);
+        if (!got.rows[0].ok)
+          throw new ConflictError(`connection ${connection.name} is already syncing`, 'connectionId');
+        try {
+          return await this.executeLocked(run, connection, ctx, hooks);
+        } finally {
+          await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+        }
       } finally {
-        await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+        lockClient.release();
       }
     } finally {
-      lockClient.release();
       running.delete(lockKey);
     }
   }

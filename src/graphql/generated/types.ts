@@ -7,6 +7,8 @@ import { SupplierItemRow } from '../../master/supplier-items';
 import { CrosswalkEntry } from '../../master/crosswalk';
 import { HistoryEntry } from '../../master/history';
 import { ConnectionView } from '../../sync/connections';
+import { SyncRunRow } from '../../sync/runner';
+import { SyncRunErrorRow, SourceRecordRow, LineageRow } from '../../sync/reads';
 import { ConnectionParent } from '../resolvers/connection';
 import { GraphContext } from '../context';
 export type Maybe<T> = T | null;
@@ -162,6 +164,8 @@ export type Query = {
   connections: Array<Connection>;
   connection?: Maybe<Connection>;
   connectorTypes: Array<ConnectorType>;
+  syncRuns: Array<SyncRun>;
+  syncRun?: Maybe<SyncRun>;
 };
 
 
@@ -247,6 +251,18 @@ export type QueryConnectionArgs = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QuerySyncRunsArgs = {
+  connectionId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<SyncRunStatus>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySyncRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type HubInfo = {
   __typename?: 'HubInfo';
   version: Scalars['String']['output'];
@@ -288,6 +304,8 @@ export type Mutation = {
   updateConnection: Connection;
   /** Checks that the system answers and accepts the credentials. */
   testConnection: ConnectionTestResult;
+  /** Starts a sync of a connection now; the run is returned queued and proceeds in the background. */
+  triggerSync: SyncRun;
 };
 
 
@@ -455,6 +473,12 @@ export type MutationTestConnectionArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type MutationTriggerSyncArgs = {
+  connectionId: Scalars['ID']['input'];
+  mode?: InputMaybe<SyncMode>;
+};
+
 export type Address = {
   __typename?: 'Address';
   street?: Maybe<Scalars['String']['output']>;
@@ -500,6 +524,9 @@ export type Customer = GoldenRecord & {
   currency?: Maybe<Scalars['String']['output']>;
   creditLimit?: Maybe<Money>;
   paymentTerms?: Maybe<Scalars['String']['output']>;
+  /** The source records that contribute to this customer. */
+  sourceRecords: Array<SourceRecord>;
+  lineage: Array<FieldLineage>;
 };
 
 
@@ -530,6 +557,8 @@ export type Supplier = GoldenRecord & {
   paymentTerms?: Maybe<Scalars['String']['output']>;
   /** The items this supplier supplies, with its codes, prices and lead times. */
   items: Array<SupplierItem>;
+  sourceRecords: Array<SourceRecord>;
+  lineage: Array<FieldLineage>;
 };
 
 
@@ -569,6 +598,8 @@ export type Item = GoldenRecord & {
   orderMultiple?: Maybe<Scalars['Decimal']['output']>;
   standardCost?: Maybe<Money>;
   suppliers: Array<SupplierItem>;
+  sourceRecords: Array<SourceRecord>;
+  lineage: Array<FieldLineage>;
 };
 
 
@@ -590,6 +621,8 @@ export type Warehouse = GoldenRecord & {
   history: Array<RecordVersion>;
   name: Scalars['String']['output'];
   address: Address;
+  sourceRecords: Array<SourceRecord>;
+  lineage: Array<FieldLineage>;
 };
 
 
@@ -933,6 +966,81 @@ export type ConnectionTestResult = {
   message?: Maybe<Scalars['String']['output']>;
 };
 
+export type SyncMode =
+  | 'full'
+  | 'incremental';
+
+export type SyncRunStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed';
+
+/** One run of a connection's sync and what it did. Counts are of source records. */
+export type SyncRun = {
+  __typename?: 'SyncRun';
+  id: Scalars['ID']['output'];
+  connection: Connection;
+  mode: SyncMode;
+  trigger: Scalars['String']['output'];
+  status: SyncRunStatus;
+  attempts: Scalars['Int']['output'];
+  read: Scalars['Int']['output'];
+  inserted: Scalars['Int']['output'];
+  updated: Scalars['Int']['output'];
+  unchanged: Scalars['Int']['output'];
+  deleted: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  /** Why the run failed. */
+  error?: Maybe<Scalars['String']['output']>;
+  queuedAt: Scalars['DateTime']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  /** Records the source sent that could not be taken; the rest went through. */
+  errors: Array<SyncRunError>;
+};
+
+
+/** One run of a connection's sync and what it did. Counts are of source records. */
+export type SyncRunErrorsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SyncRunError = {
+  __typename?: 'SyncRunError';
+  stream: Scalars['String']['output'];
+  externalId?: Maybe<Scalars['String']['output']>;
+  field?: Maybe<Scalars['String']['output']>;
+  reason: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+};
+
+/** A record as a source system sent it, and its cleaned canonical form. */
+export type SourceRecord = {
+  __typename?: 'SourceRecord';
+  id: Scalars['ID']['output'];
+  system: Scalars['String']['output'];
+  stream: Scalars['String']['output'];
+  externalId: Scalars['String']['output'];
+  payload: Scalars['JSON']['output'];
+  canonical?: Maybe<Scalars['JSON']['output']>;
+  firstSeenAt: Scalars['DateTime']['output'];
+  lastSeenAt: Scalars['DateTime']['output'];
+  changedAt: Scalars['DateTime']['output'];
+  deletedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** Where a golden field's value came from: which source record, by which survivorship rule, changed when. */
+export type FieldLineage = {
+  __typename?: 'FieldLineage';
+  field: Scalars['String']['output'];
+  system?: Maybe<Scalars['String']['output']>;
+  sourceRecordId?: Maybe<Scalars['ID']['output']>;
+  rule: Scalars['String']['output'];
+  changedAt: Scalars['DateTime']['output'];
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -1076,6 +1184,12 @@ export type ResolversTypes = ResolversObject<{
   ConnectionPatch: ConnectionPatch;
   ConnectorType: ResolverTypeWrapper<ConnectorType>;
   ConnectionTestResult: ResolverTypeWrapper<ConnectionTestResult>;
+  SyncMode: null;
+  SyncRunStatus: null;
+  SyncRun: ResolverTypeWrapper<SyncRunRow>;
+  SyncRunError: ResolverTypeWrapper<SyncRunErrorRow>;
+  SourceRecord: ResolverTypeWrapper<SourceRecordRow>;
+  FieldLineage: ResolverTypeWrapper<LineageRow>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1141,6 +1255,10 @@ export type ResolversParentTypes = ResolversObject<{
   ConnectionPatch: ConnectionPatch;
   ConnectorType: ConnectorType;
   ConnectionTestResult: ConnectionTestResult;
+  SyncRun: SyncRunRow;
+  SyncRunError: SyncRunErrorRow;
+  SourceRecord: SourceRecordRow;
+  FieldLineage: LineageRow;
 }>;
 
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
@@ -1225,6 +1343,8 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   connections?: Resolver<Array<ResolversTypes['Connection']>, ParentType, ContextType>;
   connection?: Resolver<Maybe<ResolversTypes['Connection']>, ParentType, ContextType, Partial<QueryConnectionArgs>>;
   connectorTypes?: Resolver<Array<ResolversTypes['ConnectorType']>, ParentType, ContextType>;
+  syncRuns?: Resolver<Array<ResolversTypes['SyncRun']>, ParentType, ContextType, RequireFields<QuerySyncRunsArgs, 'first'>>;
+  syncRun?: Resolver<Maybe<ResolversTypes['SyncRun']>, ParentType, ContextType, RequireFields<QuerySyncRunArgs, 'id'>>;
 }>;
 
 export type HubInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HubInfo'] = ResolversParentTypes['HubInfo']> = ResolversObject<{
@@ -1259,6 +1379,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   createConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationCreateConnectionArgs, 'input'>>;
   updateConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationUpdateConnectionArgs, 'id' | 'expectedVersion' | 'patch'>>;
   testConnection?: Resolver<ResolversTypes['ConnectionTestResult'], ParentType, ContextType, RequireFields<MutationTestConnectionArgs, 'id'>>;
+  triggerSync?: Resolver<ResolversTypes['SyncRun'], ParentType, ContextType, RequireFields<MutationTriggerSyncArgs, 'connectionId' | 'mode'>>;
 }>;
 
 export type AddressResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
@@ -1290,6 +1411,8 @@ export type CustomerResolvers<ContextType = GraphContext, ParentType extends Res
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   creditLimit?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   paymentTerms?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
+  lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1314,6 +1437,8 @@ export type SupplierResolvers<ContextType = GraphContext, ParentType extends Res
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   paymentTerms?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['SupplierItem']>, ParentType, ContextType>;
+  sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
+  lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1342,6 +1467,8 @@ export type ItemResolvers<ContextType = GraphContext, ParentType extends Resolve
   orderMultiple?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   standardCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   suppliers?: Resolver<Array<ResolversTypes['SupplierItem']>, ParentType, ContextType>;
+  sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
+  lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1358,6 +1485,8 @@ export type WarehouseResolvers<ContextType = GraphContext, ParentType extends Re
   history?: Resolver<Array<ResolversTypes['RecordVersion']>, ParentType, ContextType, RequireFields<WarehouseHistoryArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   address?: Resolver<ResolversTypes['Address'], ParentType, ContextType>;
+  sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
+  lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1494,6 +1623,60 @@ export type ConnectionTestResultResolvers<ContextType = GraphContext, ParentType
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type SyncModeResolvers = { FULL: 'full', INCREMENTAL: 'incremental' };
+
+export type SyncRunStatusResolvers = { QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed' };
+
+export type SyncRunResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncRun'] = ResolversParentTypes['SyncRun']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  connection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['SyncMode'], ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SyncRunStatus'], ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  read?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  inserted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  queuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['SyncRunError']>, ParentType, ContextType, RequireFields<SyncRunErrorsArgs, 'first'>>;
+}>;
+
+export type SyncRunErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncRunError'] = ResolversParentTypes['SyncRunError']> = ResolversObject<{
+  stream?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  externalId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type SourceRecordResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceRecord'] = ResolversParentTypes['SourceRecord']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stream?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  canonical?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  firstSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  changedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
+export type FieldLineageResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FieldLineage'] = ResolversParentTypes['FieldLineage']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  system?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sourceRecordId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Decimal?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -1540,5 +1723,11 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Connection?: ConnectionResolvers<ContextType>;
   ConnectorType?: ConnectorTypeResolvers<ContextType>;
   ConnectionTestResult?: ConnectionTestResultResolvers<ContextType>;
+  SyncMode?: SyncModeResolvers;
+  SyncRunStatus?: SyncRunStatusResolvers;
+  SyncRun?: SyncRunResolvers<ContextType>;
+  SyncRunError?: SyncRunErrorResolvers<ContextType>;
+  SourceRecord?: SourceRecordResolvers<ContextType>;
+  FieldLineage?: FieldLineageResolvers<ContextType>;
 }>;
 
