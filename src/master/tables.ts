@@ -13,16 +13,13 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { ts } from '../db/columns';
 
 export const recordStatus = pgEnum('record_status', ['active', 'blocked', 'archived']);
 export const itemType = pgEnum('item_type', ['purchased', 'manufactured', 'subcontracted', 'phantom']);
-
-// Millisecond precision: a timestamp read into a JS Date and sent back (a cursor, an asOf) must compare equal.
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 /** Columns every golden record carries: identity, human code, lifecycle and optimistic-concurrency version. */
 const goldenColumns = () => ({

@@ -34,9 +34,8 @@ export interface RunnerOptions {
   survivorship?: Partial<Record<MasterEntity, SurvivorshipConfig>>;
 }
 
-export interface PageProgress {
-  runId: string;
-  stream: string;
+/** What a page did, counted in source records. */
+interface Counts {
   read: number;
   inserted: number;
   updated: number;
@@ -45,13 +44,10 @@ export interface PageProgress {
   failed: number;
 }
 
-interface Counts {
-  read: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  failed: number;
+/** Reported after each committed page, for progress displays. */
+export interface PageProgress extends Counts {
+  runId: string;
+  stream: string;
 }
 
 const ENTITIES = new Set<string>(Object.keys(SPECS));
