@@ -4,6 +4,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A local stand-in package the lock file links to (see packaging/README.md).
+COPY packaging ./packaging
 RUN npm ci --no-audit --no-fund
 # Everything .dockerignore lets through; tsc compiles only src/ and connectors/ (tsconfig.build.json).
 COPY . .
@@ -15,6 +17,7 @@ WORKDIR /app
 # Code stays owned by root, so the process cannot change it; only data/ (the embedded database, used when
 # DATABASE_URL is unset) is the node user's.
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/packaging ./packaging
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin

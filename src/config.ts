@@ -42,6 +42,11 @@ const envSchema = z.object({
   MDHUB_SECRET_KEY: z.string().optional(),
   MDHUB_SQL_COUNT_HEADER: bool.default(true),
   MDHUB_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
+  REDIS_URL: z.string().url().optional(),
+  MDHUB_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and -, at most 40')
+    .default('mdhub'),
 });
 
 export type Config = {
@@ -59,6 +64,10 @@ export type Config = {
   secretKey: string | undefined;
   sqlCountHeader: boolean;
   shutdownTimeoutMs: number;
+  /** Jobs run on BullMQ over this Redis; unset, on BullMQ's PostgreSQL backend in the hub's own database. */
+  redisUrl: string | undefined;
+  /** Redis key prefix of the hub's queues, so several hubs can share one Redis. */
+  queuePrefix: string;
 };
 
 export class ConfigError extends Error {}
@@ -86,5 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.MDHUB_SECRET_KEY,
     sqlCountHeader: e.MDHUB_SQL_COUNT_HEADER,
     shutdownTimeoutMs: e.MDHUB_SHUTDOWN_TIMEOUT_MS,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.MDHUB_QUEUE_PREFIX,
   };
 }
