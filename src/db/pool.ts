@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { sql } from 'drizzle-orm';
+import { type Column, getTableColumns, getTableName, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
 
@@ -57,7 +58,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
   const pool = new pg.Pool({
     connectionString: url,
-    max: poolMax,
+    // PGlite is one backend session: the socket server keeps a transaction's statements together, but outside a
+    // transaction the protocol messages of two connections can interleave (one connection's Bind meeting the
+    // other's Parse). One connection serialises everything, which PGlite does anyway.
+    max: embedded ? 1 : poolMax,
     Client: CountingClient,
     types: typeParsers,
     application_name: opts.applicationName ?? 'mdhub',
@@ -67,6 +71,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // An idle client whose server went away emits 'error'; without a listener that would crash the process.
   pool.on('error', () => {});
   const db = drizzle(pool, { schema });
+  // PGlite's socket serves every connection from one backend session, where one connection's named statement
+  // would collide with another's; a real server gives each connection its own session.
+  if (!embedded) ownSessions.add(db);
   let closed = false;
   return {
     pool,
@@ -84,4 +91,94 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 /** A JS array as one SQL array parameter (drizzle's sql template would otherwise expand it into a list). */
 export function sqlArray(values: readonly unknown[]) {
   return sql.param(values);
+}
+
+/** Databases whose pool connections are separate server sessions, so named prepared statements are safe. */
+const ownSessions = new WeakSet<object>();
+
+// drizzle's node-postgres driver reads these types as text and converts them itself in the columns'
+// mapFromDriverValue (timestamps, dates, intervals and their arrays); TableReader does the same, so its rows are
+// identical to drizzle's.
+const RAW_TEXT_TYPES = new Set([1184, 1114, 1082, 1186, 1231, 1115, 1185, 1187, 1182]);
+const asText = (v: string) => v;
+const readerTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    return RAW_TEXT_TYPES.has(oid) ? asText : pg.types.getTypeParser(oid, format);
+  },
+};
+
+/**
+ * Whole rows of one table for the hot reads (a record by code, a page of a list, a batch by id), without drizzle's
+ * per-call query building and row mapping, which cost more CPU than the statement itself. The select list and the
+ * column decoders are worked out once per table; rows come out exactly as `db.select().from(table)` returns them:
+ * the same property names, each value through the same column's mapFromDriverValue.
+ */
+export class TableReader {
+  readonly name: string;
+  private readonly props: string[];
+  private readonly decoders: Column[];
+  private readonly byProp: Map<string, Column>;
+  private readonly selectList: string;
+  private readonly statementNames = new Map<string, string>();
+
+  constructor(table: PgTable) {
+    const columns = Object.entries(getTableColumns(table));
+    this.name = `"${getTableName(table)}"`;
+    this.props = columns.map(([prop]) => prop);
+    this.decoders = columns.map(([, c]) => c);
+    this.byProp = new Map(columns);
+    this.selectList = columns.map(([, c]) => `"${c.name}"`).join(', ');
+  }
+
+  /** The quoted column of a property, and how drizzle would encode a value compared with it. */
+  column(prop: string): { sql: string; type: string; encode: (value: unknown) => unknown } {
+    const c = this.byProp.get(prop);
+    if (!c) throw new Error(`${this.name} has no column for ${prop}`);
+    return { sql: `"${c.name}"`, type: c.getSQLType(), encode: (v) => (v === null ? null : c.mapToDriverValue(v)) };
+  }
+
+  /**
+   * `SELECT <every column> FROM <table> <rest>`, with $1.. in `rest` bound to `values`. `prepared` keeps the statement
+   * prepared on each connection (on a real PostgreSQL), parsed and planned once: only for statements whose best
+   * plan does not depend on the values, like a lookup by key. PostgreSQL soon settles on one generic plan for a
+   * named statement, and for a list filtered by country the plan that suits Germany reads thousands of rows for
+   * Finland.
+   */
+  async select<Row>(db: Db, rest: string, values: unknown[], opts: { prepared?: boolean } = {}): Promise<Row[]> {
+    const text = `SELECT ${this.selectList} FROM ${this.name} ${rest}`;
+    const res = await this.query(db, text, values, opts);
+    const { props, decoders } = this;
+    const rows: Row[] = new Array(res.rows.length);
+    for (let r = 0; r < res.rows.length; r++) {
+      const raw = res.rows[r] as unknown[];
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < props.length; i++) {
+        const v = raw[i];
+        row[props[i]!] = v === null ? null : decoders[i]!.mapFromDriverValue(v);
+      }
+      rows[r] = row as Row;
+    }
+    return rows;
+  }
+
+  /** A statement over this table whose rows the caller reads itself (counts and such), as arrays. */
+  async query(db: Db, text: string, values: unknown[], opts: { prepared?: boolean } = {}): Promise<pg.QueryResult> {
+    const client = (db as Db & { $client: pg.Pool | pg.Client }).$client;
+    let name: string | undefined;
+    if (opts.prepared && ownSessions.has(db)) {
+      name = this.statementNames.get(text);
+      if (!name) this.statementNames.set(text, (name = `mdhub_read_${++statementSerial}`));
+    }
+    return client.query({ text, values, name, rowMode: 'array', types: readerTypes });
+  }
+}
+
+let statementSerial = 0;
+const readers = new WeakMap<PgTable, TableReader>();
+
+/** The reader of a table, made on first use. */
+export function readerOf(table: PgTable): TableReader {
+  let r = readers.get(table);
+  if (!r) readers.set(table, (r = new TableReader(table)));
+  return r;
 }

@@ -27,33 +27,47 @@ export class Loaders {
   private readonly byId = new Map<MasterEntity, DataLoader<string, GoldenRow | null>>();
   private readonly refs = new Map<MasterEntity, DataLoader<string, CrosswalkEntry[]>>();
   private readonly history = new Map<string, DataLoader<string, HistoryEntry[]>>();
-  readonly unit: DataLoader<string, UnitRow | null>;
-  readonly itemUnits: DataLoader<string, ItemUnitRow[]>;
-  readonly offersByItem: DataLoader<string, SupplierItemRow[]>;
-  readonly offersBySupplier: DataLoader<string, SupplierItemRow[]>;
+  // Made on first use: one Loaders is built per request, and most requests need none or one of these.
+  private unitLoader?: DataLoader<string, UnitRow | null>;
+  private itemUnitsLoader?: DataLoader<string, ItemUnitRow[]>;
+  private offersByItemLoader?: DataLoader<string, SupplierItemRow[]>;
+  private offersBySupplierLoader?: DataLoader<string, SupplierItemRow[]>;
 
-  constructor(private readonly master: MasterService) {
-    this.unit = new DataLoader(async (codes) => {
-      const rows = await master.units.byCodes(codes);
+  constructor(private readonly master: MasterService) {}
+
+  get unit(): DataLoader<string, UnitRow | null> {
+    return (this.unitLoader ??= new DataLoader(async (codes) => {
+      const rows = await this.master.units.byCodes(codes);
       const m = new Map(rows.map((u) => [u.code, u]));
       return codes.map((c) => m.get(c) ?? null);
-    });
-    this.itemUnits = new DataLoader(async (ids) => {
-      const m = groupBy(await master.units.itemUnits(ids), (r) => r.itemId);
+    }));
+  }
+
+  get itemUnits(): DataLoader<string, ItemUnitRow[]> {
+    return (this.itemUnitsLoader ??= new DataLoader(async (ids) => {
+      const m = groupBy(await this.master.units.itemUnits(ids), (r) => r.itemId);
       return ids.map((id) => m.get(id) ?? []);
-    });
-    this.offersByItem = new DataLoader(async (ids) => {
-      const rows = await master.supplierItems.byItems(ids);
-      for (const r of rows) this.record('supplier').prime(r.supplier.id, r.supplier);
+    }));
+  }
+
+  get offersByItem(): DataLoader<string, SupplierItemRow[]> {
+    return (this.offersByItemLoader ??= new DataLoader(async (ids) => {
+      const rows = await this.master.supplierItems.byItems(ids);
+      const suppliers = this.record('supplier');
+      for (const r of rows) suppliers.prime(r.supplier.id, r.supplier);
       const m = groupBy<SupplierItemRow>(rows, (r) => r.itemId);
       return ids.map((id) => m.get(id) ?? []);
-    });
-    this.offersBySupplier = new DataLoader(async (ids) => {
-      const rows = await master.supplierItems.bySuppliers(ids);
-      for (const r of rows) this.record('item').prime(r.item.id, r.item);
+    }));
+  }
+
+  get offersBySupplier(): DataLoader<string, SupplierItemRow[]> {
+    return (this.offersBySupplierLoader ??= new DataLoader(async (ids) => {
+      const rows = await this.master.supplierItems.bySuppliers(ids);
+      const items = this.record('item');
+      for (const r of rows) items.prime(r.item.id, r.item);
       const m = groupBy<SupplierItemRow>(rows, (r) => r.supplierId);
       return ids.map((id) => m.get(id) ?? []);
-    });
+    }));
   }
 
   /** Golden records of one entity by id. */

@@ -201,8 +201,12 @@ export const masterResolvers: Resolvers = {
     unit: async (row: ItemUnitRow, _, ctx) => (await ctx.loaders.unit.load(row.unit))!,
   },
   SupplierItem: {
-    supplier: async (row: SupplierItemRow, _, ctx) => (await ctx.loaders.record('supplier').load(row.supplierId))!,
-    item: async (row: SupplierItemRow, _, ctx) => (await ctx.loaders.record('item').load(row.itemId))!,
+    // An offer read for an item arrives with its supplier from the same statement (and one read for a supplier
+    // with its item): answering from the row spares a promise per offer on a page of items with their suppliers.
+    supplier: (row: SupplierItemRow & { supplier?: GoldenRow }, _, ctx) =>
+      row.supplier ?? (ctx.loaders.record('supplier').load(row.supplierId) as Promise<GoldenRow>),
+    item: (row: SupplierItemRow & { item?: GoldenRow }, _, ctx) =>
+      row.item ?? (ctx.loaders.record('item').load(row.itemId) as Promise<GoldenRow>),
     price: (row: SupplierItemRow) => money(row.price, row.currency),
     priceUnit: (row: SupplierItemRow, _, ctx) => (row.priceUnit ? ctx.loaders.unit.load(row.priceUnit) : null),
     minQuantity: (row: SupplierItemRow) => row.minQty,

@@ -1,6 +1,6 @@
-import { sqlArray } from '../db/pool';
+import { readerOf, sqlArray } from '../db/pool';
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { type Actor, actorLabel } from '../actor';
 import { mapDbError } from '../db/errors';
 import type { Db } from '../db/pool';
@@ -306,12 +306,16 @@ export class GoldenStore {
     if (!asOf) {
       if ('id' in key) {
         if (!isUuid(key.id)) return null;
-        const rows = await this.db.select().from(t).where(eq(t.id, key.id)).limit(1);
-        return (rows[0] as GoldenRow) ?? null;
+        const rows = await readerOf(t).select<GoldenRow>(this.db, 'WHERE "id" = $1 LIMIT 1', [key.id], {
+          prepared: true,
+        });
+        return rows[0] ?? null;
       }
       if ('code' in key) {
-        const rows = await this.db.select().from(t).where(eq(t.code, key.code.trim())).limit(1);
-        return (rows[0] as GoldenRow) ?? null;
+        const rows = await readerOf(t).select<GoldenRow>(this.db, 'WHERE "code" = $1 LIMIT 1', [key.code.trim()], {
+          prepared: true,
+        });
+        return rows[0] ?? null;
       }
       const ref = cleanSourceRef(key.sourceRef);
       const rows = await this.db
@@ -343,21 +347,27 @@ export class GoldenStore {
   async list(spec: EntitySpec, args: ListArgs): Promise<Page<GoldenRow>> {
     const first = pageSize(args.first);
     const order = args.orderBy ?? { field: 'code', direction: 'asc' };
-    const t = spec.table;
-    const sortCol = t[order.field];
-    const where = this.filterSql(spec, args.filter);
+    const reader = readerOf(spec.table);
+    const values: unknown[] = [];
+    const where = this.filterSql(spec, args.filter, values);
+    // Without a filter the best plan is the same for every cursor (walk the sort column's index, or sort the
+    // table for a name), so the statement can stay prepared; how selective a filter is depends on its value.
+    const prepared = where.length === 0;
+    const sortCol = reader.column(order.field);
+    const [cmp, dir] = order.direction === 'asc' ? ['>', 'ASC'] : ['<', 'DESC'];
     if (args.after) {
       const [value, id] = decodeCursor(args.after, order.field);
-      const cmp = order.direction === 'asc' ? gt : lt;
-      where.push(or(cmp(sortCol, value), and(eq(sortCol, value), cmp(t.id, id)))!);
+      const v = param(values, sortCol.encode(value));
+      // (sort > v) OR (sort = v AND id > i), spelled with a plain range on the sort column first: PostgreSQL can
+      // start the index scan at the cursor only from that range, else a deep page reads every row before it.
+      where.push(`${sortCol.sql} ${cmp}= ${v} AND (${sortCol.sql} ${cmp} ${v} OR "id" ${cmp} ${param(values, id)})`);
     }
-    const dir = order.direction === 'asc' ? asc : desc;
-    const rows = (await this.db
-      .select()
-      .from(t)
-      .where(and(...where))
-      .orderBy(dir(sortCol), dir(t.id))
-      .limit(first + 1)) as GoldenRow[];
+    const rows = await reader.select<GoldenRow>(
+      this.db,
+      `${whereClause(where)} ORDER BY ${sortCol.sql} ${dir}, "id" ${dir} LIMIT ${param(values, first + 1)}`,
+      values,
+      { prepared },
+    );
     const hasNextPage = rows.length > first;
     if (hasNextPage) rows.pop();
     return {
@@ -370,27 +380,32 @@ export class GoldenStore {
 
   /** How many records match a filter (only computed when a caller asks for it). */
   async count(spec: EntitySpec, filter?: ListFilter | null): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
-      .from(spec.table)
-      .where(and(...this.filterSql(spec, filter)));
-    return Number(row?.n ?? 0);
+    const reader = readerOf(spec.table);
+    const values: unknown[] = [];
+    const where = whereClause(this.filterSql(spec, filter, values));
+    const res = await reader.query(this.db, `SELECT count(*) FROM ${reader.name} ${where}`, values);
+    return Number((res.rows[0] as unknown[] | undefined)?.[0] ?? 0);
   }
 
   /** Records by id, for DataLoaders: one statement for a whole page. */
   async byIds(spec: EntitySpec, ids: readonly string[]): Promise<GoldenRow[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return (await this.db.select().from(spec.table).where(inArray(spec.table.id, valid))) as GoldenRow[];
+    return readerOf(spec.table).select<GoldenRow>(this.db, 'WHERE "id" = ANY($1::uuid[])', [valid], { prepared: true });
   }
 
-  private filterSql(spec: EntitySpec, f?: ListFilter | null): SQL[] {
-    const t = spec.table;
-    const where: SQL[] = [];
+  /** The conditions of a list filter, with their values appended to `values`; the same for a page and its count. */
+  private filterSql(spec: EntitySpec, f: ListFilter | null | undefined, values: unknown[]): string[] {
+    const where: string[] = [];
     if (!f) return where;
+    const reader = readerOf(spec.table);
+    const cond = (prop: string, op: string, value: unknown) => {
+      const c = reader.column(prop);
+      return `${c.sql} ${op} ${param(values, c.encode(value))}`;
+    };
     if (f.text?.trim()) {
       const term = searchText(f.text).replace(/[\\%_]/g, (c) => '\\' + c);
-      where.push(sql`${t.searchText} LIKE ${'%' + term + '%'}`);
+      where.push(cond('searchText', 'LIKE', '%' + term + '%'));
     }
     if (f.country) {
       if (!spec.hasCountry)
@@ -401,11 +416,14 @@ export class GoldenStore {
       } catch (e) {
         throw e instanceof FieldError ? new ValidationError([{ field: e.field, reason: e.reason }]) : e;
       }
-      where.push(eq(t.country, country));
+      where.push(cond('country', '=', country));
     }
-    if (f.status?.length) where.push(inArray(t.status, f.status));
-    if (f.updatedSince) where.push(gte(t.updatedAt, f.updatedSince));
-    if (f.type) where.push(eq(t.type, f.type));
+    if (f.status?.length) {
+      const status = reader.column('status');
+      where.push(`${status.sql} = ANY(${param(values, f.status)}::${status.type}[])`);
+    }
+    if (f.updatedSince) where.push(cond('updatedAt', '>=', f.updatedSince));
+    if (f.type) where.push(cond('type', '=', f.type));
     return where;
   }
 
@@ -603,4 +621,13 @@ function decodeCursor(cursor: string, field: SortField): [unknown, string] {
   } catch {
     throw new DomainError('BAD_USER_INPUT', 'after: not a cursor from this list', 'after');
   }
+}
+
+/** Appends a statement parameter and returns its placeholder. */
+function param(values: unknown[], value: unknown): string {
+  return `$${values.push(value)}`;
+}
+
+function whereClause(conditions: string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 }
