@@ -1,6 +1,6 @@
 import { readerOf, sqlArray } from '../db/pool';
 import { randomUUID } from 'node:crypto';
-import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type Actor, actorLabel } from '../actor';
 import { mapDbError } from '../db/errors';
 import type { Db } from '../db/pool';
@@ -12,6 +12,7 @@ import { type Change, recordChanges, versionAsOf } from './history';
 import { FieldError, normaliseCountry, searchText } from './normalise';
 import type { EntitySpec } from './specs';
 import { crosswalk } from './tables';
+import { persistGoldenRows } from './persist';
 
 /** A golden record as stored: the shared golden columns plus the entity's own. */
 export type GoldenRow = Record<string, unknown> & {
@@ -257,27 +258,7 @@ export class GoldenStore {
             links.push({ ref: p.ref, goldenId: current.id, field: `records.${index}.sourceRef` });
         });
 
-        const written = new Map<string, GoldenRow>();
-        if (writes.length) {
-          const cols = getTableColumns(spec.table);
-          const set = Object.fromEntries(
-            Object.keys(cols)
-              .filter((k) => k !== 'id' && k !== 'createdAt' && k !== 'createdBy')
-              .map((k) => [k, sql.raw(`excluded."${cols[k]!.name}"`)]),
-          );
-          const rows = (await tx
-            .insert(spec.table)
-            .values(writes.map((w) => ({ ...w, updatedAt: sql`now()` })))
-            .onConflictDoUpdate({ target: spec.table.id, set })
-            .returning()) as GoldenRow[];
-          for (const r of rows) written.set(r.id, r);
-          await recordChanges(
-            tx,
-            changes.map((c, i) => ({ ...c, row: written.get(writes[i]!.id as string)! })),
-            opts.actor,
-            opts.reason,
-          );
-        }
+        const written = await persistGoldenRows(tx, spec, writes, changes, opts.actor, opts.reason);
         await linkSourceRefs(tx, spec.entity, links);
         return results.map((r) => ({ index: r.index, outcome: r.outcome, record: written.get(r.id) ?? r.current! }));
       });
