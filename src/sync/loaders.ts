@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { GraphContext } from '../graphql/context';
 import type { MasterEntity } from '../master/specs';
+import type { ConnectionView } from './connections';
 import type { LineageRow, SourceRecordRow } from './reads';
 
 function group<T extends { goldenId: string }>(rows: T[], ids: readonly string[]): T[][] {
@@ -13,7 +14,15 @@ function group<T extends { goldenId: string }>(rows: T[], ids: readonly string[]
 class SyncLoaders {
   private readonly sources = new Map<MasterEntity, DataLoader<string, SourceRecordRow[]>>();
   private readonly lineages = new Map<MasterEntity, DataLoader<string, LineageRow[]>>();
-  constructor(private readonly ctx: GraphContext) {}
+  /** Connections by id: a list of runs names each one's connection with one statement. */
+  readonly connection: DataLoader<string, ConnectionView | null>;
+
+  constructor(private readonly ctx: GraphContext) {
+    this.connection = new DataLoader(async (ids) => {
+      const byId = new Map((await ctx.services.connections.list()).map((c) => [c.id, c]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  }
 
   sourceRecords(entity: MasterEntity): DataLoader<string, SourceRecordRow[]> {
     let l = this.sources.get(entity);

@@ -46,7 +46,7 @@ export const syncResolvers: Resolvers = {
         : { everySeconds: c.scheduleEverySeconds, cron: c.scheduleCron },
   },
   SyncRun: {
-    connection: async (r: SyncRunRow, _, ctx) => (await ctx.services.connections.get({ id: r.connectionId }))!,
+    connection: async (r: SyncRunRow, _, ctx) => (await syncLoaders(ctx).connection.load(r.connectionId))!,
     durationMs: (r: SyncRunRow) =>
       r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
     errors: (r: SyncRunRow, args, ctx) => ctx.services.sync.reads.errors(r.id, args.first ?? 100),

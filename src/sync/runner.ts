@@ -488,23 +488,21 @@ export class SyncRunner {
       for (const row of res.rows as { id: string; v: string }[])
         if (!byKey.has(`${key}:${row.v}`)) byKey.set(`${key}:${row.v}`, row.id);
     }
+    // Ids made for earlier records of this page: a key hit on one of them joins a golden record not yet written.
+    const createdHere = new Set<string>();
     for (const { r, keys } of keyed) {
       const hit = keys.map((k) => byKey.get(`${k.key}:${k.value}`)).find(Boolean);
       if (hit) {
-        out.set(r.externalId, { goldenId: hit, isNew: !(await this.exists(tx, entity, hit)) });
+        out.set(r.externalId, { goldenId: hit, isNew: createdHere.has(hit) });
         continue;
       }
       const id = randomUUID();
+      createdHere.add(id);
       out.set(r.externalId, { goldenId: id, isNew: true });
       // Later records of the same page with the same key join this new golden record.
       for (const k of keys) byKey.set(`${k.key}:${k.value}`, id);
     }
     return out;
-  }
-
-  private async exists(tx: Tx, entity: MasterEntity, id: string): Promise<boolean> {
-    const res = await tx.execute(sql`SELECT 1 FROM ${SPECS[entity].table} WHERE id = ${id}::uuid`);
-    return res.rows.length > 0;
   }
 
   private async saveCheckpoint(
