@@ -1,3 +1,4 @@
 /** Every table of every module, for drizzle-kit and for typed queries. */
 export * from '../master/tables';
 export * from '../sync/tables';
+export * from '../mdm/tables';

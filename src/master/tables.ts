@@ -71,6 +71,10 @@ export const customers = pgTable(
     ...goldenIndexes('customers')(t),
     index('customers_country_idx').on(t.country, t.code),
     index('customers_tax_idx').on(t.taxId),
+    // Blocking for matching: candidates share a postal code (in one country), a phone or an e-mail address.
+    index('customers_postal_idx').on(t.country, t.postalCode),
+    index('customers_phone_idx').on(t.phone),
+    index('customers_email_idx').on(t.email),
   ],
 );
 
@@ -78,6 +82,9 @@ export const suppliers = pgTable('suppliers', partyColumns(), (t) => [
   ...goldenIndexes('suppliers')(t),
   index('suppliers_country_idx').on(t.country, t.code),
   index('suppliers_tax_idx').on(t.taxId),
+  index('suppliers_postal_idx').on(t.country, t.postalCode),
+  index('suppliers_phone_idx').on(t.phone),
+  index('suppliers_email_idx').on(t.email),
 ]);
 
 export const units = pgTable('units', {
