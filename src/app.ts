@@ -48,7 +48,10 @@ export async function createServices(
       : null;
   const connections = new ConnectionService(database.db, secrets);
   const sync = {
-    runner: new SyncRunner(database, connections, { defaultRegion: config.defaultRegion }),
+    runner: new SyncRunner(database, connections, {
+      defaultRegion: config.defaultRegion,
+      pageSize: config.syncPageSize,
+    }),
     reads: new SyncReads(database.db),
   };
   return { config, master, connections, sync, storage: database.mode, version: PKG_VERSION };

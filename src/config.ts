@@ -47,6 +47,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and -, at most 40')
     .default('mdhub'),
+  MDHUB_SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(10000).default(1000),
 });
 
 export type Config = {
@@ -68,6 +69,8 @@ export type Config = {
   redisUrl: string | undefined;
   /** Redis key prefix of the hub's queues, so several hubs can share one Redis. */
   queuePrefix: string;
+  /** Records a sync asks a source for per page; each page is one transaction. Connectors may serve fewer. */
+  syncPageSize: number;
 };
 
 export class ConfigError extends Error {}
@@ -97,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.MDHUB_SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.MDHUB_QUEUE_PREFIX,
+    syncPageSize: e.MDHUB_SYNC_PAGE_SIZE,
   };
 }

@@ -1,3 +1,4 @@
+import { bulkInsert } from '../db/bulk';
 import { sqlArray } from '../db/pool';
 import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import { type Actor, actorLabel } from '../actor';
@@ -21,7 +22,9 @@ export interface Change {
  */
 export async function recordChanges(tx: Tx, changes: Change[], actor: Actor, reason?: string | null): Promise<void> {
   if (changes.length === 0) return;
-  await tx.insert(recordHistory).values(
+  await bulkInsert(
+    tx,
+    recordHistory,
     changes.map((c) => ({
       entity: c.entity,
       entityId: c.row.id,
@@ -33,7 +36,9 @@ export async function recordChanges(tx: Tx, changes: Change[], actor: Actor, rea
       reason: reason ?? null,
     })),
   );
-  await tx.insert(outbox).values(
+  await bulkInsert(
+    tx,
+    outbox,
     changes.map((c) => ({
       eventType: `${c.entity}.${c.operation}`,
       entity: c.entity,

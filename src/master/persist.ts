@@ -1,5 +1,6 @@
-import { getTableColumns, sql } from 'drizzle-orm';
+import { getTableColumns } from 'drizzle-orm';
 import type { Actor } from '../actor';
+import { bulkInsert } from '../db/bulk';
 import type { Tx } from './codes';
 import type { Values } from './fields';
 import { type Change, recordChanges } from './history';
@@ -8,8 +9,8 @@ import type { GoldenRow } from './store';
 
 /**
  * Writes new and changed golden rows of one entity in one statement (insert, or update on id), then their
- * history rows and outbox events: a fixed number of statements whatever the batch size. `writes` carry full
- * rows with their id and version; `changes[i]` describes `writes[i]`.
+ * history rows and outbox events: a fixed number of statements, and a fixed number of parameters, whatever the
+ * batch size. `writes` carry full rows with their id and version; `changes[i]` describes `writes[i]`.
  */
 export async function persistGoldenRows(
   tx: Tx,
@@ -21,18 +22,15 @@ export async function persistGoldenRows(
 ): Promise<Map<string, GoldenRow>> {
   const written = new Map<string, GoldenRow>();
   if (writes.length === 0) return written;
-  const cols = getTableColumns(spec.table);
-  const set = Object.fromEntries(
-    Object.keys(cols)
-      .filter((k) => k !== 'id' && k !== 'createdAt' && k !== 'createdBy')
-      .map((k) => [k, sql.raw(`excluded."${cols[k]!.name}"`)]),
-  );
-  const rows = (await tx
-    .insert(spec.table)
-    .values(writes.map((w) => ({ ...w, updatedAt: sql`now()` })))
-    .onConflictDoUpdate({ target: spec.table.id, set })
-    .returning()) as GoldenRow[];
-  for (const r of rows) written.set(r.id, r);
+  const columns = Object.keys(getTableColumns(spec.table));
+  const rows = await bulkInsert(tx, spec.table, writes, {
+    columns: columns.filter((c) => c !== 'updatedAt'),
+    expressions: { updatedAt: 'now()' },
+    onConflict: { target: ['id'], keep: ['createdAt', 'createdBy'] },
+    // The rows as stored (decimals at their column's scale, timestamps from the server), for the history.
+    returning: columns,
+  });
+  for (const r of rows) written.set(r.id as string, r as GoldenRow);
   await recordChanges(
     tx,
     changes.map((c, i) => ({ ...c, row: written.get(writes[i]!.id as string)! })),
