@@ -70,9 +70,16 @@ export class SyncReads {
   /** Source records of a page of golden records, in one statement. */
   async sourceRecords(entity: MasterEntity, goldenIds: readonly string[]): Promise<SourceRecordRow[]> {
     const res = await this.db.execute(sql`
-      SELECT id::text AS id, golden_id, system, stream, external_id, payload, canonical, first_seen_at, last_seen_at, changed_at, deleted_at
-      FROM source_records WHERE entity = ${entity} AND golden_id = ANY(${sqlArray(goldenIds)}::uuid[])
-      ORDER BY golden_id, system, external_id`);
+      SELECT s.id::text AS id, s.golden_id, s.system, s.stream, s.external_id, s.payload, s.canonical, s.first_seen_at,
+        -- A full read that went through to its end saw every record it did not delete; unchanged ones are not
+        -- stamped one by one, so their last sighting is that read's.
+        CASE WHEN s.deleted_at IS NULL AND st.last_full_read_at > s.last_seen_at THEN st.last_full_read_at
+             ELSE s.last_seen_at END AS last_seen_at,
+        s.changed_at, s.deleted_at
+      FROM source_records s
+      LEFT JOIN stream_state st ON st.connection_id = s.connection_id AND st.stream = s.stream
+      WHERE s.entity = ${entity} AND s.golden_id = ANY(${sqlArray(goldenIds)}::uuid[])
+      ORDER BY s.golden_id, s.system, s.external_id`);
     return (res.rows as Record<string, unknown>[]).map((r) => ({
       id: r.id as string,
       goldenId: r.golden_id as string,

@@ -368,7 +368,13 @@ export class SyncRunner {
       }
     }
 
-    if (touch.length) {
+    if (touch.length && run.mode === 'full') {
+      // One row per page, whatever its size: a full read of a million unchanged records writes no record.
+      await tx.execute(
+        sql`INSERT INTO sync_run_seen (run_id, stream, source_record_ids) VALUES (${run.id}::uuid, ${stream.name}, ${sqlArray(touch)}::bigint[])`,
+      );
+    } else if (touch.length) {
+      // An incremental read sees few unchanged records (those the look-back reads again): stamped one by one.
       await tx.execute(
         sql`UPDATE source_records SET last_seen_at = now(), last_seen_run_id = ${run.id}::uuid WHERE id = ANY(${sqlArray(touch)}::bigint[])`,
       );
@@ -542,10 +548,15 @@ export class SyncRunner {
     stream: StreamDefinition,
     actor: Actor,
   ): Promise<void> {
+    // Seen in this run: changed there (stamped with the run), or unchanged (listed in sync_run_seen). An anti-join,
+    // which PostgreSQL runs as one hash join however many records the stream holds.
     const res = await tx.execute(sql`
       UPDATE source_records SET deleted_at = now(), changed_at = now()
       WHERE system = ${connection.name} AND stream = ${stream.name} AND deleted_at IS NULL
         AND last_seen_run_id IS DISTINCT FROM ${run.id}::uuid
+        AND NOT EXISTS (
+          SELECT 1 FROM sync_run_seen s, unnest(s.source_record_ids) AS seen(id)
+          WHERE s.run_id = ${run.id}::uuid AND s.stream = ${stream.name} AND seen.id = source_records.id)
       RETURNING golden_id`);
     const goldens = [
       ...new Set(
@@ -566,8 +577,9 @@ export class SyncRunner {
       .where(eq(syncRuns.id, run.id));
     await tx
       .update(streamState)
-      .set({ fullRunId: null, fullPageToken: null })
+      .set({ fullRunId: null, fullPageToken: null, lastFullReadAt: sql`now()` })
       .where(and(eq(streamState.connectionId, connection.id), eq(streamState.stream, stream.name)));
+    await tx.execute(sql`DELETE FROM sync_run_seen WHERE run_id = ${run.id}::uuid AND stream = ${stream.name}`);
   }
 
   private survivorship(entity: MasterEntity): SurvivorshipConfig {

@@ -104,6 +104,8 @@ export const streamState = pgTable(
     cursor: text('cursor'),
     fullRunId: uuid('full_run_id'),
     fullPageToken: text('full_page_token'),
+    /** When a full read of this stream last went through to its end: every live record was seen then. */
+    lastFullReadAt: ts('last_full_read_at'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.stream] })],
@@ -136,8 +138,25 @@ export const sourceRecords = pgTable(
   (t) => [
     uniqueIndex('source_records_ref_uq').on(t.system, t.stream, t.externalId),
     index('source_records_golden_idx').on(t.entity, t.goldenId),
-    index('source_records_seen_idx').on(t.connectionId, t.stream, t.lastSeenRunId),
   ],
+);
+
+/**
+ * The unchanged source records a full run has seen, one row per page: the ids as one array, so skipping an
+ * unchanged record writes nothing per record. After the read, records neither changed in the run nor listed here
+ * are gone from the source. Emptied when the run's deletes are applied.
+ */
+export const syncRunSeen = pgTable(
+  'sync_run_seen',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => syncRuns.id, { onDelete: 'cascade' }),
+    stream: text('stream').notNull(),
+    sourceRecordIds: bigint('source_record_ids', { mode: 'number' }).array().notNull(),
+  },
+  (t) => [index('sync_run_seen_run_idx').on(t.runId, t.stream)],
 );
 
 /** Which source record and rule gave each golden field its value, and when. */
