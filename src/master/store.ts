@@ -12,6 +12,7 @@ import { type Change, recordChanges, versionAsOf } from './history';
 import { FieldError, normaliseCountry, searchText } from './normalise';
 import type { EntitySpec } from './specs';
 import { crosswalk } from './tables';
+import { recordHubContributions } from './hub-source';
 import { persistGoldenRows } from './persist';
 
 /** A golden record as stored: the shared golden columns plus the entity's own. */
@@ -96,6 +97,7 @@ export class GoldenStore {
           opts.reason,
         );
         if (ref) await linkSourceRefs(tx, spec.entity, [{ ref, goldenId: row!.id, field: 'sourceRef' }]);
+        await recordHubContributions(tx, spec, [{ goldenId: row!.id, values }]);
         return row!;
       });
     } catch (e) {
@@ -135,6 +137,7 @@ export class GoldenStore {
         const operation = values.status === 'archived' && current.status !== 'archived' ? 'archived' : 'updated';
         const row = await this.writeChanged(tx, spec, current, values, opts.actor);
         await recordChanges(tx, [{ entity: spec.entity, row, operation, changed }], opts.actor, opts.reason);
+        await recordHubContributions(tx, spec, [{ goldenId: row.id, values, columns: changed }]);
         return row;
       });
     } catch (e) {
@@ -216,6 +219,7 @@ export class GoldenStore {
         );
 
         const results: { index: number; outcome: UpsertOutcome; id: string; current?: GoldenRow }[] = [];
+        const contributions: { goldenId: string; values: Values; columns?: string[] }[] = [];
         const writes: Values[] = [];
         const changes: Omit<Change, 'row'>[] = [];
         const links: { ref: SourceRef; goldenId: string; field: string }[] = [];
@@ -228,6 +232,7 @@ export class GoldenStore {
             writes.push({ ...this.stamp(spec, { ...p.values, code }, opts.actor, true), id });
             changes.push({ entity: spec.entity, operation: 'created', changed: [] });
             results.push({ index, outcome: 'inserted', id });
+            contributions.push({ goldenId: id, values: p.values });
             if (p.ref) links.push({ ref: p.ref, goldenId: id, field: `records.${index}.sourceRef` });
             return;
           }
@@ -253,6 +258,7 @@ export class GoldenStore {
               changed,
             });
             results.push({ index, outcome: 'updated', id: current.id });
+            contributions.push({ goldenId: current.id, values, columns: changed });
           }
           if (p.ref && by === 'code')
             links.push({ ref: p.ref, goldenId: current.id, field: `records.${index}.sourceRef` });
@@ -260,6 +266,7 @@ export class GoldenStore {
 
         const written = await persistGoldenRows(tx, spec, writes, changes, opts.actor, opts.reason);
         await linkSourceRefs(tx, spec.entity, links);
+        await recordHubContributions(tx, spec, contributions);
         return results.map((r) => ({ index: r.index, outcome: r.outcome, record: written.get(r.id) ?? r.current! }));
       });
     } catch (e) {
