@@ -51,6 +51,7 @@ export async function createServices(
     runner: new SyncRunner(database, connections, {
       defaultRegion: config.defaultRegion,
       pageSize: config.syncPageSize,
+      survivorship: config.survivorship,
     }),
     reads: new SyncReads(database.db),
   };

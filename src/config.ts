@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { MasterEntity } from './master/specs';
+import { parseSurvivorshipConfig, type SurvivorshipConfig, SurvivorshipConfigError } from './mdm/survivorship';
 
 /**
  * The only reader of process.env. Everything is validated once at start-up so a typo in a variable
@@ -48,6 +50,18 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and -, at most 40')
     .default('mdhub'),
   MDHUB_SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(10000).default(1000),
+  MDHUB_SURVIVORSHIP: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      try {
+        return parseSurvivorshipConfig(s ?? {});
+      } catch (e) {
+        if (!(e instanceof SurvivorshipConfigError)) throw e;
+        for (const i of e.issues) ctx.addIssue({ code: 'custom', message: `${i.field}: ${i.reason}` });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Config = {
@@ -71,6 +85,8 @@ export type Config = {
   queuePrefix: string;
   /** Records a sync asks a source for per page; each page is one transaction. Connectors may serve fewer. */
   syncPageSize: number;
+  /** How each golden field is chosen among its sources, per entity (MDHUB_SURVIVORSHIP; mostRecent by default). */
+  survivorship: Record<MasterEntity, SurvivorshipConfig>;
 };
 
 export class ConfigError extends Error {}
@@ -101,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     queuePrefix: e.MDHUB_QUEUE_PREFIX,
     syncPageSize: e.MDHUB_SYNC_PAGE_SIZE,
+    survivorship: e.MDHUB_SURVIVORSHIP,
   };
 }
