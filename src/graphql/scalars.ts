@@ -6,13 +6,32 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
+// How PostgreSQL writes a numeric (and decimal.js a canonical decimal): no exponent, no leading zeros.
+const PLAIN_DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+
+/**
+ * The canonical text of a decimal ('12.500000' -> '12.5', '-0.0' -> '0'). Plain text, which is what every value read
+ * from PostgreSQL is, only loses the trailing zeros of its scale, done here without parsing it into a decimal.js
+ * number: a page of items with their prices serialises hundreds of them.
+ */
+function canonicalText(text: string): string {
+  if (!PLAIN_DECIMAL.test(text)) return canonicalDecimal(text)!;
+  let end = text.length;
+  if (text.includes('.')) {
+    while (text.charCodeAt(end - 1) === 48 /* 0 */) end--;
+    if (text.charCodeAt(end - 1) === 46 /* . */) end--;
+  }
+  const out = end === text.length ? text : text.slice(0, end);
+  return out === '-0' ? '0' : out;
+}
+
 /**
  * Decimal travels as a string. Literals keep their source text, so `12.10` in a query is exact; in variables,
  * strings and safe integers are accepted and fractional JSON numbers refused (they were floats already).
  */
 export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
-  serialize: (v) => (typeof v === 'number' ? String(v) : canonicalDecimal(String(v))),
+  serialize: (v) => (typeof v === 'number' ? String(v) : canonicalText(String(v))),
   parseValue: (v) => {
     try {
       return parseDecimal(v, 'Decimal');
