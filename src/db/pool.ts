@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { type Column, getTableColumns, getTableName, sql } from 'drizzle-orm';
+import { Column, getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
@@ -107,27 +107,76 @@ const readerTypes = {
   },
 };
 
+/** Some of a table's columns: the select list for them and the decoder of their values. */
+export class ColumnSet {
+  readonly width: number;
+  private readonly names: string[];
+  private readonly list: string;
+  // A column whose mapFromDriverValue is drizzle's identity is copied as is, sparing a call per value.
+  private readonly decoders: ((v: unknown) => unknown)[];
+
+  constructor(
+    private readonly props: string[],
+    columns: Column[],
+  ) {
+    this.width = props.length;
+    this.names = columns.map((c) => `"${c.name}"`);
+    this.list = this.names.join(', ');
+    this.decoders = columns.map((c) =>
+      c.mapFromDriverValue === Column.prototype.mapFromDriverValue ? identity : (v) => c.mapFromDriverValue(v),
+    );
+  }
+
+  /** The select list, each column qualified by `alias` if given (for joins). */
+  columns(alias?: string): string {
+    return alias ? this.names.map((c) => `${alias}.${c}`).join(', ') : this.list;
+  }
+
+  /** A row from a raw array row whose values for these columns start at `offset`. */
+  decode<Row>(raw: unknown[], offset = 0): Row {
+    const { props, decoders } = this;
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < props.length; i++) {
+      const v = raw[offset + i];
+      row[props[i]!] = v === null ? null : decoders[i]!(v);
+    }
+    return row as Row;
+  }
+}
+
+const identity = (v: unknown) => v;
+
 /**
- * Whole rows of one table for the hot reads (a record by code, a page of a list, a batch by id), without drizzle's
- * per-call query building and row mapping, which cost more CPU than the statement itself. The select list and the
- * column decoders are worked out once per table; rows come out exactly as `db.select().from(table)` returns them:
- * the same property names, each value through the same column's mapFromDriverValue.
+ * How many column subsets and named statements a reader keeps. Subsets come from what GraphQL queries select, so a
+ * client could ask for many; past these bounds they are worked out per call and run unnamed instead of piling up
+ * in memory and in every connection's session.
+ */
+const MAX_COLUMN_SETS = 64;
+const MAX_NAMED_STATEMENTS = 128;
+
+/**
+ * Rows of one table for the hot reads (a record by code, a page of a list, a batch by id, offers with their
+ * suppliers), without drizzle's per-call query building and row mapping, which cost more CPU than the statement
+ * itself. Select lists and column decoders are worked out once per table (and per subset of its columns); rows
+ * come out as `db.select().from(table)` returns them, the same property names, each value through the same
+ * column's mapFromDriverValue, with only the properties asked for when a subset is.
  */
 export class TableReader {
   readonly name: string;
-  private readonly props: string[];
-  private readonly decoders: Column[];
+  /** Every column of the table. */
+  readonly all: ColumnSet;
   private readonly byProp: Map<string, Column>;
-  private readonly selectList: string;
+  private readonly sets = new Map<string, ColumnSet>();
   private readonly statementNames = new Map<string, string>();
 
   constructor(table: PgTable) {
     const columns = Object.entries(getTableColumns(table));
     this.name = `"${getTableName(table)}"`;
-    this.props = columns.map(([prop]) => prop);
-    this.decoders = columns.map(([, c]) => c);
     this.byProp = new Map(columns);
-    this.selectList = columns.map(([, c]) => `"${c.name}"`).join(', ');
+    this.all = new ColumnSet(
+      columns.map(([p]) => p),
+      columns.map(([, c]) => c),
+    );
   }
 
   /** The quoted column of a property, and how drizzle would encode a value compared with it. */
@@ -137,37 +186,62 @@ export class TableReader {
     return { sql: `"${c.name}"`, type: c.getSQLType(), encode: (v) => (v === null ? null : c.mapToDriverValue(v)) };
   }
 
-  /**
-   * `SELECT <every column> FROM <table> <rest>`, with $1.. in `rest` bound to `values`. `prepared` keeps the statement
-   * prepared on each connection (on a real PostgreSQL), parsed and planned once: only for statements whose best
-   * plan does not depend on the values, like a lookup by key. PostgreSQL soon settles on one generic plan for a
-   * named statement, and for a list filtered by country the plan that suits Germany reads thousands of rows for
-   * Finland.
-   */
-  async select<Row>(db: Db, rest: string, values: unknown[], opts: { prepared?: boolean } = {}): Promise<Row[]> {
-    const text = `SELECT ${this.selectList} FROM ${this.name} ${rest}`;
-    const res = await this.query(db, text, values, opts);
-    const { props, decoders } = this;
-    const rows: Row[] = new Array(res.rows.length);
-    for (let r = 0; r < res.rows.length; r++) {
-      const raw = res.rows[r] as unknown[];
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < props.length; i++) {
-        const v = raw[i];
-        row[props[i]!] = v === null ? null : decoders[i]!.mapFromDriverValue(v);
-      }
-      rows[r] = row as Row;
+  /** Whether a row property is a column of this table. */
+  has(prop: string): boolean {
+    return this.byProp.has(prop);
+  }
+
+  /** The columns of some properties (in table order, each once), or of all when `props` is null or undefined. */
+  columnSet(props?: readonly string[] | null): ColumnSet {
+    if (!props) return this.all;
+    for (const p of props) if (!this.byProp.has(p)) throw new Error(`${this.name} has no column for ${p}`);
+    const wanted = new Set(props);
+    const chosen = [...this.byProp.keys()].filter((p) => wanted.has(p));
+    if (chosen.length === this.all.width) return this.all;
+    const key = chosen.join(',');
+    let set = this.sets.get(key);
+    if (!set) {
+      set = new ColumnSet(
+        chosen,
+        chosen.map((p) => this.byProp.get(p)!),
+      );
+      if (this.sets.size < MAX_COLUMN_SETS) this.sets.set(key, set);
     }
+    return set;
+  }
+
+  /**
+   * `SELECT <columns> FROM <table> <rest>`, with $1.. in `rest` bound to `values`: every column, or those of
+   * `props`. `prepared` keeps the statement prepared on each connection (on a real PostgreSQL), parsed and planned
+   * once: only for statements whose best plan does not depend on the values, like a lookup by key. PostgreSQL soon
+   * settles on one generic plan for a named statement, and for a list filtered by country the plan that suits
+   * Germany reads thousands of rows for Finland.
+   */
+  async select<Row>(
+    db: Db,
+    rest: string,
+    values: unknown[],
+    opts: { prepared?: boolean; props?: readonly string[] | null } = {},
+  ): Promise<Row[]> {
+    const set = this.columnSet(opts.props);
+    const res = await this.query(db, `SELECT ${set.columns()} FROM ${this.name} ${rest}`, values, opts);
+    const rows: Row[] = new Array(res.rows.length);
+    for (let r = 0; r < res.rows.length; r++) rows[r] = set.decode<Row>(res.rows[r] as unknown[]);
     return rows;
   }
 
-  /** A statement over this table whose rows the caller reads itself (counts and such), as arrays. */
+  /**
+   * A statement over this table whose rows the caller reads itself (counts, or joins through `columnSet`), as
+   * arrays of values; `prepared` as for `select`.
+   */
   async query(db: Db, text: string, values: unknown[], opts: { prepared?: boolean } = {}): Promise<pg.QueryResult> {
     const client = (db as Db & { $client: pg.Pool | pg.Client }).$client;
     let name: string | undefined;
     if (opts.prepared && ownSessions.has(db)) {
       name = this.statementNames.get(text);
-      if (!name) this.statementNames.set(text, (name = `mdhub_read_${++statementSerial}`));
+      if (!name && this.statementNames.size < MAX_NAMED_STATEMENTS) {
+        this.statementNames.set(text, (name = `mdhub_read_${++statementSerial}`));
+      }
     }
     return client.query({ text, values, name, rowMode: 'array', types: readerTypes });
   }

@@ -50,21 +50,19 @@ export class Loaders {
     }));
   }
 
+  /** The offers for items, by item id (their suppliers come through `record('supplier')`). */
   get offersByItem(): DataLoader<string, SupplierItemRow[]> {
     return (this.offersByItemLoader ??= new DataLoader(async (ids) => {
       const rows = await this.master.supplierItems.byItems(ids);
-      const suppliers = this.record('supplier');
-      for (const r of rows) suppliers.prime(r.supplier.id, r.supplier);
       const m = groupBy<SupplierItemRow>(rows, (r) => r.itemId);
       return ids.map((id) => m.get(id) ?? []);
     }));
   }
 
+  /** The offers of suppliers, by supplier id (their items come through `record('item')`). */
   get offersBySupplier(): DataLoader<string, SupplierItemRow[]> {
     return (this.offersBySupplierLoader ??= new DataLoader(async (ids) => {
       const rows = await this.master.supplierItems.bySuppliers(ids);
-      const items = this.record('item');
-      for (const r of rows) items.prime(r.item.id, r.item);
       const m = groupBy<SupplierItemRow>(rows, (r) => r.supplierId);
       return ids.map((id) => m.get(id) ?? []);
     }));

@@ -1,8 +1,11 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { ValidationError } from '../errors';
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
 import { type ConnectionParent, connectionResolvers } from '../graphql/resolvers/connection';
+import { Selection } from '../graphql/selection';
 import type { HistoryEntry } from './history';
+import { prefetch, prefetchedOffers, prefetchedRecord, recordColumns } from './read-plan';
 import { type MasterEntity, SPECS } from './specs';
 import type { GoldenRow, ListArgs, LookupKey, SortField } from './store';
 import type { SupplierItemRow } from './supplier-items';
@@ -81,15 +84,24 @@ function listArgs(args: {
 function entityOperations(entity: MasterEntity) {
   const spec = SPECS[entity];
   return {
-    lookup: (_: unknown, args: LookupArgs, ctx: GraphContext) =>
-      ctx.services.master.store.lookup(spec, lookupKey(args), asDate(args.asOf)),
+    lookup: async (_: unknown, args: LookupArgs, ctx: GraphContext, info: GraphQLResolveInfo) => {
+      const selection = Selection.of(info);
+      const row = await ctx.services.master.store.lookup(spec, lookupKey(args), asDate(args.asOf), {
+        props: recordColumns(entity, selection),
+      });
+      if (row) await prefetch(ctx, entity, [row], selection);
+      return row;
+    },
     list: async (
       _: unknown,
       args: Parameters<typeof listArgs>[0],
       ctx: GraphContext,
+      info: GraphQLResolveInfo,
     ): Promise<ConnectionParent<GoldenRow>> => {
       const la = listArgs(args);
-      const page = await ctx.services.master.store.list(spec, la);
+      const nodes = Selection.of(info).nodes();
+      const page = await ctx.services.master.store.list(spec, la, { props: recordColumns(entity, nodes) });
+      await prefetch(ctx, entity, page.rows, nodes);
       return { page, totalCount: () => ctx.services.master.store.count(spec, la.filter) };
     },
     create: (_: unknown, args: { input: Record<string, unknown>; reason?: string | null }, ctx: GraphContext) =>
@@ -182,7 +194,7 @@ export const masterResolvers: Resolvers = {
   Supplier: {
     ...goldenFields('supplier'),
     address,
-    items: (row, _, ctx) => ctx.loaders.offersBySupplier.load(row.id),
+    items: (row, _, ctx) => prefetchedOffers(row) ?? ctx.loaders.offersBySupplier.load(row.id),
   },
   Item: {
     ...goldenFields('item'),
@@ -191,7 +203,7 @@ export const masterResolvers: Resolvers = {
     safetyStock: (row) => String(row.safetyStock),
     minOrderQuantity: (row) => (row.minOrderQty == null ? null : String(row.minOrderQty)),
     standardCost: (row) => money(row.standardCost, row.costCurrency),
-    suppliers: (row, _, ctx) => ctx.loaders.offersByItem.load(row.id),
+    suppliers: (row, _, ctx) => prefetchedOffers(row) ?? ctx.loaders.offersByItem.load(row.id),
   },
   Warehouse: {
     ...goldenFields('warehouse'),
@@ -201,12 +213,11 @@ export const masterResolvers: Resolvers = {
     unit: async (row: ItemUnitRow, _, ctx) => (await ctx.loaders.unit.load(row.unit))!,
   },
   SupplierItem: {
-    // An offer read for an item arrives with its supplier from the same statement (and one read for a supplier
-    // with its item): answering from the row spares a promise per offer on a page of items with their suppliers.
-    supplier: (row: SupplierItemRow & { supplier?: GoldenRow }, _, ctx) =>
-      row.supplier ?? (ctx.loaders.record('supplier').load(row.supplierId) as Promise<GoldenRow>),
-    item: (row: SupplierItemRow & { item?: GoldenRow }, _, ctx) =>
-      row.item ?? (ctx.loaders.record('item').load(row.itemId) as Promise<GoldenRow>),
+    // The offer's foreign keys guarantee both records.
+    supplier: (row: SupplierItemRow, _, ctx) =>
+      prefetchedRecord(row) ?? (ctx.loaders.record('supplier').load(row.supplierId) as Promise<GoldenRow>),
+    item: (row: SupplierItemRow, _, ctx) =>
+      prefetchedRecord(row) ?? (ctx.loaders.record('item').load(row.itemId) as Promise<GoldenRow>),
     price: (row: SupplierItemRow) => money(row.price, row.currency),
     priceUnit: (row: SupplierItemRow, _, ctx) => (row.priceUnit ? ctx.loaders.unit.load(row.priceUnit) : null),
     minQuantity: (row: SupplierItemRow) => row.minQty,

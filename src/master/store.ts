@@ -59,6 +59,14 @@ export interface UpsertResult {
   record: GoldenRow;
 }
 
+/** Which columns of a record a read returns: `props` only (plus what the read itself needs), or all when absent. */
+export interface ReadColumns {
+  props?: readonly string[] | null;
+}
+
+const withProps = (props: readonly string[] | null | undefined, ...needed: string[]) =>
+  props ? [...props, ...needed] : null;
+
 export const MAX_PAGE_SIZE = 500;
 export const MAX_UPSERT_BATCH = 1000;
 
@@ -288,20 +296,31 @@ export class GoldenStore {
     }
   }
 
-  /** One record by id, code or source ref; with `asOf`, as it was then (from its history). */
-  async lookup(spec: EntitySpec, key: LookupKey, asOf?: Date | null): Promise<GoldenRow | null> {
+  /**
+   * One record by id, code or source ref; with `asOf`, as it was then (from its history). `read.props` limits a
+   * current record read by id or code to those columns (and its id); otherwise the whole row comes back.
+   */
+  async lookup(
+    spec: EntitySpec,
+    key: LookupKey,
+    asOf?: Date | null,
+    read: ReadColumns = {},
+  ): Promise<GoldenRow | null> {
     const t = spec.table;
     if (!asOf) {
+      const props = withProps(read.props, 'id');
       if ('id' in key) {
         if (!isUuid(key.id)) return null;
         const rows = await readerOf(t).select<GoldenRow>(this.db, 'WHERE "id" = $1 LIMIT 1', [key.id], {
           prepared: true,
+          props,
         });
         return rows[0] ?? null;
       }
       if ('code' in key) {
         const rows = await readerOf(t).select<GoldenRow>(this.db, 'WHERE "code" = $1 LIMIT 1', [key.code.trim()], {
           prepared: true,
+          props,
         });
         return rows[0] ?? null;
       }
@@ -331,8 +350,11 @@ export class GoldenStore {
     return entry ? reviveRow(entry.data) : null;
   }
 
-  /** A page of records with filters and keyset pagination on (sort field, id). */
-  async list(spec: EntitySpec, args: ListArgs): Promise<Page<GoldenRow>> {
+  /**
+   * A page of records with filters and keyset pagination on (sort field, id). `read.props` limits the rows to those
+   * columns (and the id and sort field, for the cursors).
+   */
+  async list(spec: EntitySpec, args: ListArgs, read: ReadColumns = {}): Promise<Page<GoldenRow>> {
     const first = pageSize(args.first);
     const order = args.orderBy ?? { field: 'code', direction: 'asc' };
     const reader = readerOf(spec.table);
@@ -354,7 +376,7 @@ export class GoldenStore {
       this.db,
       `${whereClause(where)} ORDER BY ${sortCol.sql} ${dir}, "id" ${dir} LIMIT ${param(values, first + 1)}`,
       values,
-      { prepared },
+      { prepared, props: withProps(read.props, 'id', order.field) },
     );
     const hasNextPage = rows.length > first;
     if (hasNextPage) rows.pop();

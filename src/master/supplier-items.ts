@@ -1,7 +1,7 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../actor';
 import { mapDbError } from '../db/errors';
-import type { Db } from '../db/pool';
+import { type Db, readerOf } from '../db/pool';
 import { NotFoundError } from '../errors';
 import { type FieldSpec, normaliseFields } from './fields';
 import { recordChanges } from './history';
@@ -144,25 +144,60 @@ export class SupplierItemService {
     });
   }
 
-  /** The offers for a set of items, each with its supplier, in one statement (preferred first, then cheapest). */
-  async byItems(itemIds: readonly string[]): Promise<(SupplierItemRow & { supplier: GoldenRow })[]> {
-    const rows = await this.db
-      .select({ si: supplierItems, supplier: suppliers })
-      .from(supplierItems)
-      .innerJoin(suppliers, eq(suppliers.id, supplierItems.supplierId))
-      .where(inArray(supplierItems.itemId, itemIds as string[]))
-      .orderBy(supplierItems.itemId, sql`${supplierItems.preferred} DESC`, supplierItems.price, suppliers.code);
-    return rows.map((r) => ({ ...(r.si as SupplierItemRow), supplier: r.supplier as unknown as GoldenRow }));
+  /** The offers for a set of items in one statement: preferred first, then cheapest, then by supplier code. */
+  async byItems(itemIds: readonly string[]): Promise<SupplierItemRow[]> {
+    return (await this.offers('item', itemIds)).offers;
   }
 
-  /** The offers of a set of suppliers, each with its item, in one statement. */
-  async bySuppliers(supplierIds: readonly string[]): Promise<(SupplierItemRow & { item: GoldenRow })[]> {
-    const rows = await this.db
-      .select({ si: supplierItems, item: items })
-      .from(supplierItems)
-      .innerJoin(items, eq(items.id, supplierItems.itemId))
-      .where(inArray(supplierItems.supplierId, supplierIds as string[]))
-      .orderBy(supplierItems.supplierId, items.code);
-    return rows.map((r) => ({ ...(r.si as SupplierItemRow), item: r.item as unknown as GoldenRow }));
+  /** The offers of a set of suppliers in one statement, by item code. */
+  async bySuppliers(supplierIds: readonly string[]): Promise<SupplierItemRow[]> {
+    return (await this.offers('supplier', supplierIds)).offers;
+  }
+
+  /**
+   * The offers for a set of items (`by` 'item', in the order of `byItems`) or of a set of suppliers (in the order of
+   * `bySuppliers`), in one statement, joined to the other side: with `others`, that side's rows come along, and
+   * `others[i]` is the supplier (or item) of `offers[i]`, one object per record. `props` and `others.props` choose
+   * the columns to read (all when null). One named statement per shape on a real PostgreSQL, since its plan (the
+   * key's index, then the other side's primary key) suits every set of ids.
+   */
+  async offers(
+    by: 'item' | 'supplier',
+    ids: readonly string[],
+    opts: { props?: readonly string[] | null; others?: { props?: readonly string[] | null } } = {},
+  ): Promise<{ offers: SupplierItemRow[]; others: GoldenRow[] }> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return { offers: [], others: [] };
+    const offerReader = readerOf(supplierItems);
+    const otherReader = readerOf(by === 'item' ? suppliers : items);
+    // Grouping offers needs their keys, and telling the other side's records apart their ids, whatever was asked.
+    const offerColumns = offerReader.columnSet(opts.props && [...opts.props, 'id', 'itemId', 'supplierId']);
+    const otherColumns = opts.others ? otherReader.columnSet(opts.others.props && [...opts.others.props, 'id']) : null;
+    const [key, otherKey] = by === 'item' ? ['item_id', 'supplier_id'] : ['supplier_id', 'item_id'];
+    // An item's offers: preferred first, then cheapest, then by supplier code; a supplier's: by item code.
+    const order = by === 'item' ? `si."preferred" DESC, si."price", o."code"` : `o."code"`;
+    const res = await offerReader.query(
+      this.db,
+      `SELECT ${offerColumns.columns('si')}${otherColumns ? `, ${otherColumns.columns('o')}` : ''}
+       FROM ${offerReader.name} si JOIN ${otherReader.name} o ON o."id" = si."${otherKey}"
+       WHERE si."${key}" = ANY($1::uuid[])
+       ORDER BY si."${key}", ${order}`,
+      [valid],
+      { prepared: true },
+    );
+    const offers: SupplierItemRow[] = new Array(res.rows.length);
+    const others: GoldenRow[] = otherColumns ? new Array(res.rows.length) : [];
+    const seen = new Map<string, GoldenRow>();
+    for (let i = 0; i < res.rows.length; i++) {
+      const raw = res.rows[i] as unknown[];
+      offers[i] = offerColumns.decode<SupplierItemRow>(raw);
+      if (otherColumns) {
+        const other = otherColumns.decode<GoldenRow>(raw, offerColumns.width);
+        const known = seen.get(other.id);
+        if (known) others[i] = known;
+        else seen.set(other.id, (others[i] = other));
+      }
+    }
+    return { offers, others };
   }
 }

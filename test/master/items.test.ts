@@ -201,3 +201,140 @@ describe('suppliers and their items', () => {
     expect(large.statements).toBeLessThanOrEqual(7);
   });
 });
+
+describe('pages and lookups read what their selection needs', () => {
+  const SUPPLIER_FIELDS = `id code status version createdAt updatedAt createdBy updatedBy name legalName email phone website
+    taxId address { street postalCode city region country } currency paymentTerms`;
+  const ITEM_FIELDS = `id code status version createdAt updatedAt createdBy updatedBy name description type
+    baseUnit { code } gtin leadTimeDays safetyStock minOrderQuantity orderMultiple standardCost { amount currency }`;
+  const OFFER_FIELDS = `id supplierItemCode price { amount currency } priceUnit { code } leadTimeDays minQuantity preferred
+    version updatedAt`;
+
+  let item: { id: string; code: string };
+  const written: Record<string, any>[] = [];
+  const offers: Record<string, any>[] = [];
+
+  beforeAll(async () => {
+    const created = await hub.gql(`mutation($i: ItemInput!) { createItem(input: $i) { ${ITEM_FIELDS} } }`, {
+      i: {
+        name: 'Kugellager 6204-2RS',
+        description: 'Rillenkugellager, beidseitig abgedichtet',
+        type: 'PURCHASED',
+        baseUnit: 'pcs',
+        gtin: '4006381333931',
+        leadTimeDays: 9,
+        safetyStock: '120.5',
+        minOrderQuantity: '50',
+        orderMultiple: '10',
+        standardCost: { amount: '2.3750', currency: 'EUR' },
+      },
+    });
+    expect(created.errors).toBeUndefined();
+    written.push(created.data!.createItem);
+    item = created.data!.createItem;
+    // Three suppliers: one preferred, two at the same price (ordered by supplier code), set up in another order.
+    const inputs = [
+      { name: 'Wälzlager Zentrum Süd GmbH', price: '1.95', preferred: false },
+      { name: 'Kugel & Co. KG', price: '2.10', preferred: true },
+      { name: 'Lager Nord AG', price: '1.95', preferred: false },
+    ];
+    for (const [n, x] of inputs.entries()) {
+      const s = await hub.gql(`mutation($i: SupplierInput!) { createSupplier(input: $i) { id } }`, {
+        i: {
+          code: `LAGER-${3 - n}`,
+          name: x.name,
+          legalName: `${x.name} (Holding)`,
+          email: `verkauf${n}@lager.example`,
+          phone: '+49 89 1234567',
+          website: 'lager.example',
+          taxId: 'DE 123 456 789',
+          address: { street: 'Hauptstraße 1', postalCode: '80331', city: 'München', region: 'BY', country: 'DE' },
+          currency: 'EUR',
+          paymentTerms: '30 Tage netto',
+        },
+      });
+      expect(s.errors).toBeUndefined();
+      const o = await hub.gql(
+        `mutation($i: SupplierItemInput!) { setSupplierItem(input: $i) { ${OFFER_FIELDS} supplier { ${SUPPLIER_FIELDS} } } }`,
+        {
+          i: {
+            supplierId: s.data!.createSupplier.id,
+            itemId: item.id,
+            supplierItemCode: `KL-${n}`,
+            price: { amount: x.price, currency: 'EUR' },
+            priceUnit: n === 0 ? 'dozen' : null,
+            leadTimeDays: 5 + n,
+            minQuantity: '100',
+            preferred: x.preferred,
+          },
+        },
+      );
+      expect(o.errors).toBeUndefined();
+      offers.push(o.data!.setSupplierItem);
+    }
+  });
+
+  it('answers every field of an item, its offers and their suppliers as the whole rows of a write do', async () => {
+    // A write answers from whole rows; a lookup and a page read only the columns their selection needs.
+    // Preferred first (LAGER-2), then the cheaper two by supplier code (LAGER-1, LAGER-3).
+    const expected = { ...written[0], suppliers: [offers[1], offers[2], offers[0]] };
+    const selection = `${ITEM_FIELDS} suppliers { ${OFFER_FIELDS} supplier { ${SUPPLIER_FIELDS} } }`;
+    const one = await hub.gql(`query($id: ID!) { item(id: $id) { ${selection} } }`, { id: item.id });
+    expect(one.errors).toBeUndefined();
+    expect(one.data!.item).toEqual(expected);
+    expect(one.data!.item.suppliers.map((o: any) => [o.preferred, o.price.amount])).toEqual([
+      [true, '2.1'],
+      [false, '1.95'],
+      [false, '1.95'],
+    ]);
+    const page = await hub.gql(`query { items(first: 1, filter: { text: "6204" }) { nodes { ${selection} } } }`);
+    expect(page.data!.items.nodes).toEqual([expected]);
+    // The page, its offers with their suppliers, and the units (base and price units) in one batch.
+    expect(page.statements).toBe(3);
+  });
+
+  it('keeps what one branch of a query read from another branch reading other fields of the same records', async () => {
+    const r = await hub.gql(
+      `query($id: ID!) {
+        narrow: items(first: 1, filter: { text: "6204" }) { nodes { code suppliers { price { amount } supplier { code } } } }
+        wide: item(id: $id) { ...Wide }
+        viaEdges: items(first: 1, filter: { text: "6204" }) { edges { node { ... on Item { gtin } suppliers { leadTimeDays } } } }
+      }
+      fragment Wide on Item { name standardCost { currency } suppliers { supplierItemCode supplier { name address { city } } } }`,
+      { id: item.id },
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.narrow.nodes[0].code).toBe(item.code);
+    expect(r.data!.narrow.nodes[0].suppliers.map((o: any) => [o.price.amount, o.supplier.code])).toEqual([
+      ['2.1', 'LAGER-2'],
+      ['1.95', 'LAGER-1'],
+      ['1.95', 'LAGER-3'],
+    ]);
+    expect(r.data!.wide).toEqual({
+      name: 'Kugellager 6204-2RS',
+      standardCost: { currency: 'EUR' },
+      suppliers: [
+        { supplierItemCode: 'KL-1', supplier: { name: 'Kugel & Co. KG', address: { city: 'München' } } },
+        { supplierItemCode: 'KL-2', supplier: { name: 'Lager Nord AG', address: { city: 'München' } } },
+        { supplierItemCode: 'KL-0', supplier: { name: 'Wälzlager Zentrum Süd GmbH', address: { city: 'München' } } },
+      ],
+    });
+    expect(r.data!.viaEdges.edges).toEqual([
+      { node: { gtin: '04006381333931', suppliers: [{ leadTimeDays: 6 }, { leadTimeDays: 7 }, { leadTimeDays: 5 }] } },
+    ]);
+  });
+
+  it('reads a page of items with their offers and suppliers in two statements, whatever the page size', async () => {
+    const query = `query($n: Int) { items(first: $n) { nodes { id code name suppliers { price { amount currency } supplier { code name } } }
+      pageInfo { hasNextPage endCursor } } }`;
+    const small = await hub.gql(query, { n: 1 });
+    const large = await hub.gql(query, { n: 200 });
+    expect(large.errors).toBeUndefined();
+    expect(large.data!.items.nodes.length).toBeGreaterThan(100);
+    expect(large.data!.items.nodes.filter((n: any) => n.suppliers.length > 0).length).toBeGreaterThan(100);
+    expect([small.statements, large.statements]).toEqual([2, 2]);
+    // Without offers in the selection, the page is one statement.
+    const plain = await hub.gql(`{ items(first: 200) { nodes { code } } }`);
+    expect(plain.statements).toBe(1);
+  });
+});
