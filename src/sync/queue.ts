@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
 import {
   createPostgresBackend,
+  DelayedError,
   type Job,
   type JobsOptions,
   type JobType,
@@ -38,6 +40,21 @@ export type SyncJobHandler = (job: SyncJob) => Promise<void>;
 
 export { UnrecoverableError } from 'bullmq';
 
+/**
+ * Thrown by a handler that cannot run its job yet (another run of the connection is going on, the process is
+ * shutting down): the job runs again after `delayMs`, on any worker, and the try does not count as an attempt.
+ */
+export class PostponedError extends Error {
+  override readonly name = 'PostponedError';
+
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
 export interface JobQueueOptions {
   /** BullMQ on this Redis. Without it, BullMQ's PostgreSQL backend in `database`. */
   redisUrl?: string;
@@ -60,6 +77,14 @@ export interface JobQueueOptions {
   keepFailedSeconds?: number;
   /** Seconds an idle worker waits for a job before asking again (BullMQ's drainDelay, default 5). */
   idleWaitSeconds?: number;
+  /**
+   * How long a worker's claim on a running job lasts without renewal (renewed every half of it; default 30 s).
+   * A worker that dies stops renewing; once its claim has lapsed, another worker's stalled-job check (run as often)
+   * puts the job back in the queue and it is taken over.
+   */
+  lockMs?: number;
+  /** How often one job may be taken over from a dead worker before it fails (default 3). */
+  maxStalls?: number;
 }
 
 export interface EnqueueOptions {
@@ -124,6 +149,13 @@ export async function createJobQueue(opts: JobQueueOptions): Promise<JobQueue> {
     removeOnFail: { age: opts.keepFailedSeconds ?? 7 * 86_400 },
   };
   const drainDelay = opts.idleWaitSeconds ?? 5;
+  const lockMs = opts.lockMs ?? 30_000;
+  const workerSettings = {
+    drainDelay,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    maxStalledCount: opts.maxStalls ?? 3,
+  };
   const conn = opts.redisUrl
     ? redisConnection(opts.redisUrl, opts.prefix ?? 'mdhub')
     : await postgresConnection(requireDatabase(opts.database));
@@ -147,17 +179,24 @@ export async function createJobQueue(opts: JobQueueOptions): Promise<JobQueue> {
 
     async startWorker(handler, workerOpts = {}) {
       if (closing) throw new Error('the job queue is closed');
-      const processor = async (job: Job<SyncJobData, void>, _token?: string, signal?: AbortSignal) => {
-        await handler({
-          id: job.id ?? job.data.runId,
-          runId: job.data.runId,
-          connectionId: job.data.connectionId,
-          attempt: job.attemptsMade + 1,
-          maxAttempts: job.opts.attempts ?? attempts,
-          signal,
-        });
+      const processor = async (job: Job<SyncJobData, void>, token?: string, signal?: AbortSignal) => {
+        try {
+          await handler({
+            id: job.id ?? job.data.runId,
+            runId: job.data.runId,
+            connectionId: job.data.connectionId,
+            attempt: job.attemptsMade + 1,
+            maxAttempts: job.opts.attempts ?? attempts,
+            signal,
+          });
+        } catch (e) {
+          if (!(e instanceof PostponedError)) throw e;
+          // BullMQ's way to put an active job back without failing it: move it, then say so with DelayedError.
+          await job.moveToDelayed(Date.now() + e.delayMs, token);
+          throw new DelayedError(e.message);
+        }
       };
-      const worker = conn.worker(name, processor, { concurrency: workerOpts.concurrency ?? 1, drainDelay });
+      const worker = conn.worker(name, processor, { concurrency: workerOpts.concurrency ?? 1, ...workerSettings });
       workers.add(worker);
       worker.on('error', (err) => log.warn({ err, queue: name }, 'job worker error'));
       worker.on('failed', (job, err) => {
@@ -213,10 +252,18 @@ interface WorkerHandle {
   close(force?: boolean): Promise<void>;
 }
 
+interface WorkerSettings {
+  concurrency: number;
+  drainDelay: number;
+  lockDuration: number;
+  stalledInterval: number;
+  maxStalledCount: number;
+}
+
 interface Connection {
   backend: 'redis' | 'postgres';
   queue(name: string, defaultJobOptions: JobsOptions): QueueHandle;
-  worker(name: string, processor: Processor, opts: { concurrency: number; drainDelay: number }): WorkerHandle;
+  worker(name: string, processor: Processor, opts: WorkerSettings): WorkerHandle;
   /** Closes what the queues and workers do not close themselves. */
   close(): Promise<void>;
 }
@@ -237,24 +284,29 @@ function redisConnection(url: string, prefix: string): Connection {
  * BullMQ's PostgreSQL backend. On a PostgreSQL server BullMQ gets the connection settings and owns its pools: it
  * pins each connection's search_path to the `bullmq` schema and migrates that schema when it connects.
  *
- * The embedded PGlite needs more, because pglite-socket serves every connection from one backend session: the
- * `-c search_path` that BullMQ sends at connect is ignored, and a NOTIFY reaches the connection that sent it rather
- * than the one that LISTENs. So BullMQ gets a pool of ours instead: the session's search_path gains `bullmq` after
- * the hub's own schemas (the hub's unqualified names still resolve, and its DDL still lands in `public`; BullMQ's
- * functions pin their own search_path), the schema is migrated here, and a notification arriving on any of the
- * pool's connections is passed to the others, so a waiting worker wakes when a job is added.
+ * The embedded PGlite is one backend session that pglite-socket shares between all its socket connections, and it
+ * keeps two connections' statements apart only inside a transaction. Outside one, the messages of two
+ * extended-protocol queries interleave (one connection's Parse replacing the other's unnamed statement before its
+ * Bind): with BullMQ on a pool of its own next to the hub's connection, adding jobs under load failed with
+ * `portal "" does not exist` and empty results. So on PGlite the queue opens no connection at all: every statement
+ * it runs goes through the hub's own pool, which holds the one connection (see db/pool.ts) and sends one query at a
+ * time. The session's search_path gains `bullmq` after the hub's own schemas (the hub's unqualified names still
+ * resolve and its DDL still lands in `public`; BullMQ's functions pin their own search_path), and the NOTIFYs that
+ * wake waiting workers, which PGlite hands to whichever connection ran the notifying statement, are passed on from
+ * the hub's connection to BullMQ's listeners. The price: queue statements wait for a hub transaction in progress,
+ * so nothing may wait for the queue while it holds a transaction.
  */
 async function postgresConnection(database: Pick<Database, 'pool' | 'mode'>): Promise<Connection> {
-  const { connectionString, host, port, user, database: dbName, ssl } = database.pool.options;
-  const pw = database.pool.options.password;
-  const password = typeof pw === 'function' ? await pw() : pw;
-  const settings = Object.fromEntries(
-    Object.entries({ connectionString, host, port, user, password, database: dbName, ssl }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  ) as pg.PoolConfig & { password?: string };
   const { Queue: PgQueue, Worker: PgWorker } = withBackend(createPostgresBackend);
   if (database.mode === 'postgres') {
+    const { connectionString, host, port, user, database: dbName, ssl } = database.pool.options;
+    const pw = database.pool.options.password;
+    const password = typeof pw === 'function' ? await pw() : pw;
+    const settings = Object.fromEntries(
+      Object.entries({ connectionString, host, port, user, password, database: dbName, ssl }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    ) as pg.PoolConfig & { password?: string };
     const connection: PostgresPoolConfig = {
       ...settings,
       schema: PG_SCHEMA,
@@ -269,56 +321,81 @@ async function postgresConnection(database: Pick<Database, 'pool' | 'mode'>): Pr
       close: async () => {},
     };
   }
-  const pool = sharedSessionPool(settings);
+  const client = await database.pool.connect();
   try {
-    const client = await pool.connect();
-    try {
-      await runMigrations(client, PG_SCHEMA);
-      // The session is shared, so this reaches every connection, the hub's too. After the hub's own schemas: its
-      // unqualified names still resolve as before and its DDL still lands in \`public\`.
-      await client.query(
-        `SELECT set_config('search_path', current_setting('search_path') || ', ${PG_SCHEMA}', false)
-          WHERE NOT '${PG_SCHEMA}' = ANY (current_schemas(false))`,
-      );
-    } finally {
-      client.release();
-    }
-  } catch (e) {
-    await pool.end();
-    throw e;
+    await runMigrations(client, PG_SCHEMA);
+    // The session is shared, so this reaches the hub's connection, whichever socket it is on. After the hub's own
+    // schemas: its unqualified names still resolve as before and its DDL still lands in `public`.
+    await client.query(
+      `SELECT set_config('search_path', current_setting('search_path') || ', ${PG_SCHEMA}', false)
+        WHERE NOT '${PG_SCHEMA}' = ANY (current_schemas(false))`,
+    );
+  } finally {
+    client.release();
   }
+  const session = hubSession(database.pool);
+  // BullMQ takes any object with connect, query and end for a pg.Pool.
+  const pool = session.pool as unknown as pg.Pool;
   return {
     backend: 'postgres',
     queue: (name, defaultJobOptions) => new PgQueue<SyncJobData, void>(name, { connection: pool, defaultJobOptions }),
     worker: (name, processor, o) => new PgWorker<SyncJobData, void>(name, processor, { connection: pool, ...o }),
-    // BullMQ leaves a pool it was handed open.
-    close: () => pool.end(),
+    close: async () => session.close(),
   };
 }
 
-/** A pool over PGlite's one shared session; see postgresConnection. */
-function sharedSessionPool(settings: pg.PoolConfig): pg.Pool {
-  const clients = new Set<pg.Client>();
-  const relayed = new WeakSet<pg.Notification>();
-  class SharedSessionClient extends pg.Client {
-    constructor(config?: string | pg.ClientConfig) {
-      super(config);
-      clients.add(this);
-      this.once('end', () => clients.delete(this));
-      this.on('notification', (msg) => {
-        if (relayed.has(msg)) return;
-        relayed.add(msg);
-        for (const other of clients) if (other !== this) other.emit('notification', msg);
-      });
+/**
+ * What BullMQ sees as its pg.Pool on PGlite: queries go through the hub's pool, and a "client" it checks out (one
+ * per queue and worker, held for LISTEN) is a stand-in that runs its statements the same way and receives the
+ * notifications the hub's connection gets. See postgresConnection.
+ */
+function hubSession(hubPool: pg.Pool) {
+  const listeners = new Set<SessionClient>();
+  const wired = new WeakSet<pg.PoolClient>();
+  const relay = (msg: pg.Notification) => {
+    for (const l of listeners) l.emit('notification', msg);
+  };
+  const wire = (client: pg.PoolClient) => {
+    if (wired.has(client)) return;
+    wired.add(client);
+    client.on('notification', relay);
+  };
+  // A connection the pool opens later (after an idle one was closed) is wired as it connects.
+  hubPool.on('connect', wire);
+  const query = async (text: string, params?: unknown[]) => {
+    const client = await hubPool.connect();
+    wire(client);
+    try {
+      return await client.query(text, params);
+    } finally {
+      client.release();
+    }
+  };
+  class SessionClient extends EventEmitter {
+    query(text: string, params?: unknown[]) {
+      return query(text, params);
+    }
+    release() {
+      listeners.delete(this);
     }
   }
-  const pool = new pg.Pool({
-    ...settings,
-    Client: SharedSessionClient,
-    max: PG_POOL_MAX,
-    keepAlive: true,
-    application_name: 'mdhub-queue',
-  });
-  pool.on('error', () => {});
-  return pool;
+  return {
+    pool: {
+      // Nothing to keep alive: there is no socket of the queue's own that could drop silently.
+      options: { keepAlive: true },
+      query,
+      async connect() {
+        const client = new SessionClient();
+        listeners.add(client);
+        return client;
+      },
+      // The hub closes its pool itself, after the queue.
+      async end() {},
+      on() {},
+    },
+    close() {
+      hubPool.off('connect', wire);
+      listeners.clear();
+    },
+  };
 }

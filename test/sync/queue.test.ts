@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import Redis from 'ioredis';
 import { log } from '../../src/log';
 import {
@@ -193,13 +194,78 @@ describe.each(['redis', 'postgres'] as const)('the job queue on %s', (backend) =
     );
     await q.enqueueSync(job());
     await until('the job', () => done);
-    expect(count(resources(), 'TCPSocketWrap')).toBeGreaterThan(count(before, 'TCPSocketWrap'));
+    if (backend === 'postgres' && db.mode === 'embedded') {
+      // On PGlite the queue runs its statements over the hub's own connection and opens none of its own.
+      expect(count(resources(), 'TCPSocketWrap')).toBe(count(before, 'TCPSocketWrap'));
+    } else {
+      expect(count(resources(), 'TCPSocketWrap')).toBeGreaterThan(count(before, 'TCPSocketWrap'));
+    }
     await q.close();
     await q.close(); // twice is fine
     await expect(q.enqueueSync(job())).rejects.toThrow('closed');
     await until('sockets and timers to go', () => sameResources(before, resources()), 2_000).catch(() => {});
     expect(resources()).toEqual(before);
   });
+
+  it("keeps its statements apart from the hub's under load: queries, producers and workers at once", async () => {
+    // On PGlite every connection shares one session; a queue on connections of its own had its extended-protocol
+    // messages interleave with the hub's (`portal "" does not exist`, adds that returned nothing).
+    const q = await openQueue(backend);
+    const { pool, db: drizzleDb } = db.database;
+    const problems: string[] = [];
+    let done = 0;
+    await q.startWorker(
+      async (j) => {
+        // A job does hub work too, as a sync runs its pages: a transaction, then parameterised statements.
+        await drizzleDb.transaction(async (tx) => {
+          await tx.execute(sql`SELECT ${j.runId}::text AS id`);
+        });
+        const r = await pool.query('SELECT $1::text AS run, $2::int AS n', [j.runId, 7]);
+        if (r.rows[0]?.run !== j.runId || r.rows[0]?.n !== 7)
+          problems.push(`job ${j.runId} read ${JSON.stringify(r.rows)}`);
+        done++;
+      },
+      { concurrency: 4 },
+    );
+    let stop = false;
+    let apiQueries = 0;
+    const api = (async () => {
+      while (!stop) {
+        const v = Math.floor(Math.random() * 1e6);
+        try {
+          const r = await pool.query('SELECT $1::int AS v, $2::text AS t', [v, `x${v}`]);
+          if (r.rows[0]?.v !== v || r.rows[0]?.t !== `x${v}`) problems.push(`query read ${JSON.stringify(r.rows)}`);
+          apiQueries++;
+        } catch (e) {
+          problems.push(`query: ${(e as Error).message}`);
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const n = 300;
+    const jobs = Array.from({ length: n }, job);
+    for (let i = 0; i < n; i += 25) {
+      await Promise.all(
+        jobs.slice(i, i + 25).map(async (j) => {
+          try {
+            expect(await q.enqueueSync(j)).toBe(j.runId);
+          } catch (e) {
+            problems.push(`enqueue: ${(e as Error).message}`);
+          }
+        }),
+      );
+    }
+    try {
+      await until(`${n} jobs`, () => done === n || problems.length > 0, 60_000);
+    } finally {
+      stop = true;
+      await api;
+    }
+    expect(problems).toEqual([]);
+    expect(apiQueries).toBeGreaterThan(0);
+    expect(await q.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, completed: n, failed: 0 });
+    await q.close();
+  }, 90_000);
 
   it('measures how many trivial jobs a second it runs', async () => {
     const q = await openQueue(backend);
