@@ -407,9 +407,17 @@ export class SyncRunner {
       const res = await tx.execute(sql`
         INSERT INTO source_records (connection_id, system, stream, entity, external_id, payload, content_hash, canonical, cursor, last_seen_run_id)
         SELECT ${connection.id}::uuid, ${connection.name}, ${stream.name}, ${entity}, e, p, h, c, cur, ${run.id}::uuid
-        FROM unnest(${sqlArray(upserts.map((u) => u.record.externalId))}::text[], ${sqlArray(upserts.map((u) => JSON.stringify(u.record.payload)))}::jsonb[],
-                    ${sqlArray(upserts.map((u) => u.hash))}::text[], ${sqlArray(upserts.map((u) => JSON.stringify(u.canonical)))}::jsonb[],
-                    ${sqlArray(upserts.map((u) => u.record.cursor))}::text[]) AS x(e, p, h, c, cur)
+        FROM jsonb_to_recordset(${JSON.stringify(
+          // One JSON text for the page: as jsonb[] parameters, pg's array-literal escaping of each payload alone
+          // cost more than the whole insert.
+          upserts.map((u) => ({
+            e: u.record.externalId,
+            p: u.record.payload,
+            h: u.hash,
+            c: u.canonical,
+            cur: u.record.cursor,
+          })),
+        )}::jsonb) AS x(e text, p jsonb, h text, c jsonb, cur text)
         ON CONFLICT (system, stream, external_id) DO UPDATE SET
           payload = excluded.payload, content_hash = excluded.content_hash, canonical = excluded.canonical, cursor = excluded.cursor,
           changed_at = now(), last_seen_at = now(), last_seen_run_id = excluded.last_seen_run_id, deleted_at = NULL
