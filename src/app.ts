@@ -52,6 +52,7 @@ export async function createServices(
       defaultRegion: config.defaultRegion,
       pageSize: config.syncPageSize,
       survivorship: config.survivorship,
+      matchThresholds: config.matchThresholds,
     }),
     reads: new SyncReads(database.db),
   };

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { MasterEntity } from './master/specs';
 import { parseSurvivorshipConfig, type SurvivorshipConfig, SurvivorshipConfigError } from './mdm/survivorship';
+import type { MatchThresholds } from './mdm/match';
+import { MatchThresholdsError, parseMatchThresholds } from './mdm/thresholds';
 
 /**
  * The only reader of process.env. Everything is validated once at start-up so a typo in a variable
@@ -62,6 +64,18 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  MDHUB_MATCH_THRESHOLDS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      try {
+        return parseMatchThresholds(s ?? {});
+      } catch (e) {
+        if (!(e instanceof MatchThresholdsError)) throw e;
+        for (const i of e.issues) ctx.addIssue({ code: 'custom', message: `${i.field}: ${i.reason}` });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Config = {
@@ -87,6 +101,8 @@ export type Config = {
   syncPageSize: number;
   /** How each golden field is chosen among its sources, per entity (MDHUB_SURVIVORSHIP; mostRecent by default). */
   survivorship: Record<MasterEntity, SurvivorshipConfig>;
+  /** Fuzzy match thresholds per entity (MDHUB_MATCH_THRESHOLDS; DEFAULT_MATCH_THRESHOLDS where left out). */
+  matchThresholds: Record<MasterEntity, Required<MatchThresholds>>;
 };
 
 export class ConfigError extends Error {}
@@ -118,5 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.MDHUB_QUEUE_PREFIX,
     syncPageSize: e.MDHUB_SYNC_PAGE_SIZE,
     survivorship: e.MDHUB_SURVIVORSHIP,
+    matchThresholds: e.MDHUB_MATCH_THRESHOLDS,
   };
 }

@@ -134,20 +134,24 @@ export async function recomputeGolden(
   await persistGoldenRows(tx, spec, writes, changes, actor);
   const touched = [...result.inserted, ...result.updated];
   if (touched.length) {
-    await tx.execute(
-      sql`DELETE FROM golden_lineage WHERE entity = ${entity} AND golden_id = ANY(${sqlArray(touched)}::uuid[])`,
+    // One row per record, its fields as one object (see goldenLineageSets), replaced whole.
+    const sets = new Map<string, Record<string, { s?: string; y?: string; r: string; t: string }>>(
+      touched.map((id) => [id, {}]),
     );
-    const touchedSet = new Set(touched);
-    const rows = lineageRows.filter((l) => touchedSet.has(l.goldenId));
-    if (rows.length) {
-      await tx.execute(sql`
-        INSERT INTO golden_lineage (entity, golden_id, field, source_record_id, system, rule, changed_at)
-        SELECT ${entity}, g, f, s::bigint, sys, r, c FROM unnest(
-          ${sqlArray(rows.map((l) => l.goldenId))}::uuid[], ${sqlArray(rows.map((l) => l.field))}::text[],
-          ${sqlArray(rows.map((l) => l.sourceRecordId))}::text[], ${sqlArray(rows.map((l) => l.system))}::text[],
-          ${sqlArray(rows.map((l) => l.rule))}::text[], ${sqlArray(rows.map((l) => l.changedAt.toISOString()))}::timestamptz[]
-        ) AS x(g, f, s, sys, r, c)`);
+    for (const l of lineageRows) {
+      const set = sets.get(l.goldenId);
+      if (!set) continue;
+      set[l.field] = {
+        ...(l.sourceRecordId !== null ? { s: l.sourceRecordId } : {}),
+        ...(l.system !== null ? { y: l.system } : {}),
+        r: l.rule,
+        t: l.changedAt.toISOString(),
+      };
     }
+    await tx.execute(sql`
+      INSERT INTO golden_lineage_sets (entity, golden_id, fields)
+      SELECT ${entity}, g, f FROM jsonb_to_recordset(${JSON.stringify([...sets].map(([g, f]) => ({ g, f })))}::jsonb) AS x(g uuid, f jsonb)
+      ON CONFLICT (entity, golden_id) DO UPDATE SET fields = excluded.fields`);
   }
   return result;
 }

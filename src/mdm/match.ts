@@ -6,16 +6,21 @@
  * - Deterministic keys (tax id, personal e-mail, GTIN, an explicit golden code) match outright, but never on empty or
  *   placeholder values ('N/A', '000000', 'test@example.com'), and shared role mailboxes (info@, sales@) are not keys:
  *   a group's companies and their subsidiaries often share one.
- * - A fuzzy score is 0.8 x sqrt(name similarity) plus small weights for agreeing attributes and minus small ones for
- *   disagreeing attributes. The square root is there because trigram similarity falls fast: one typo in a two-word
- *   name already costs a quarter of it. An exact name alone gives 0.8, which is review at the usual thresholds;
- *   reaching auto-merge needs an agreeing phone, e-mail or address as well.
+ * - A fuzzy score is 0.8 x sqrt(name similarity) plus small weights for agreeing attributes (phone, e-mail, website,
+ *   postal code, street, city, country) and minus small ones for disagreeing ones (country, postal code, street,
+ *   city). The square root is there because trigram similarity falls fast: one typo in a two-word name already costs
+ *   a quarter of it. Name similarity is the better of trigram similarity and a word-by-word comparison in which a
+ *   word one typo off counts 0.8, as one typo in a short name leaves few trigrams. An exact name alone gives 0.8,
+ *   which is review at the usual thresholds; reaching auto-merge needs an agreeing phone, e-mail or address as well.
+ * - Legal forms are set aside before names are compared, also when mistyped ('mGbH', '株式社'), so a typo in the
+ *   form does not look like a different name. CJK names are compared by characters and bigrams.
  * - Different tax ids (or GTINs for items) mean different legal entities (products): the score is capped at 0.5 and
  *   decideMatch never proposes such a candidate, whatever the thresholds.
  * - Names that differ in legal form ('Müller GmbH' / 'Müller GmbH & Co. KG') compare equal by name, but the pair is
  *   never merged automatically: a GmbH is often the general partner of the GmbH & Co. KG of the same name, at the
  *   same address and phone, and only a steward can tell them apart.
  * - Scores are rounded to 4 decimals so equal evidence gives equal scores and thresholds compare without float noise.
+ * - Matching a page compares the same names and places many times; their comparable forms are cached (bounded).
  */
 import { searchText } from '../master/normalise';
 
@@ -57,12 +62,15 @@ const PARTY_WEIGHTS = {
   taxId: 0.2,
   phone: 0.12,
   email: 0.08,
+  street: 0.08,
+  website: 0.05,
   postalCode: 0.07,
   city: 0.05,
   country: 0.02,
   otherCountry: -0.2,
   otherPostalCode: -0.03,
-  otherCity: -0.02,
+  otherStreet: -0.03,
+  otherCity: -0.05,
 };
 const ITEM_WEIGHTS = { gtin: 0.2, baseUnit: 0.03, type: 0.02, otherBaseUnit: -0.05 };
 
@@ -217,6 +225,20 @@ function splitEmail(text: string): { local: string; domain: string } | null {
   // A +tag routes to the same mailbox, so 'info+crm@' is still 'info@'.
   const local = text.slice(0, at).replace(/\+.*$/, '');
   return { local, domain: text.slice(at + 1) };
+}
+
+// Matching a page asks the same questions about the same values many times (a candidate's name and city for each
+// input it is compared with), so the answers of the pure, text-heavy helpers are kept. Bounded: emptied when full.
+const CACHE_LIMIT = 50_000;
+
+function cached<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
 }
 
 /**
@@ -421,9 +443,129 @@ function foldTranscription(word: string): string {
   return word.replace(/ae/g, 'a').replace(/oe/g, 'o').replace(/ue/g, 'u');
 }
 
+/** A name as compared: its words' grams and its legal forms, computed once per distinct name. */
+interface NameFeatures {
+  words: string[][];
+  grams: Set<string>;
+  forms: string;
+  formCount: number;
+}
+
+const nameFeatureCache = new Map<string, NameFeatures>();
+
+function nameFeatures(name: string): NameFeatures {
+  return cached(nameFeatureCache, name, () => {
+    const c = comparableName(name);
+    return {
+      words: c.words.map((w) => [...w]),
+      grams: grams(c.words),
+      forms: c.forms.join(' '),
+      formCount: c.forms.length,
+    };
+  });
+}
+
+/** What a word one typo off counts for in typoSimilarity. */
+const TYPO_CREDIT = 0.8;
+/** Words shorter than this must be spelled alike: 'AG' and 'AB' are one edit apart and different. */
+const TYPO_MIN_LENGTH = 4;
+
+/**
+ * Similarity of two names that have the same words in the same order, each spelled alike or one typo off (a letter
+ * added, dropped, replaced, or two swapped; in a CJK run a character): the share of words, a mistyped one counting
+ * TYPO_CREDIT. 0 for names that differ otherwise. Trigrams punish one typo in a short word hard ('Becker' /
+ * 'Bceker' share 2 of 12 trigrams), though it is the commonest way a name is retyped.
+ */
+function typoSimilarity(a: readonly string[][], b: readonly string[][]): number {
+  if (a.length !== b.length || a.length === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length === y.length && x.every((c, k) => c === y[k])) sum += 1;
+    else if (Math.min(x.length, y.length) >= TYPO_MIN_LENGTH && withinOneEdit(x, y)) sum += TYPO_CREDIT;
+    else return 0;
+  }
+  return sum / a.length;
+}
+
+/** Whether two strings are at most one edit apart: one letter added, dropped, replaced, or two neighbours swapped. */
+function withinOneEdit(a: readonly string[], b: readonly string[]): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (i === a.length && i === b.length) return true;
+  const rest = (x: readonly string[], from: number) => x.slice(from).join('');
+  if (a.length === b.length) {
+    if (rest(a, i + 1) === rest(b, i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, i + 2) === rest(b, i + 2);
+  }
+  return a.length > b.length ? rest(a, i + 1) === rest(b, i) : rest(a, i) === rest(b, i + 1);
+}
+
+// Legal forms are typed as carelessly as the rest of a name ('mGbH', 'Lzd', 'Copr', '株式社'); one that is one
+// edit away from a known form, where forms stand (among the last three words of a Latin name but not its first,
+// at either end of a CJK one), is
+// read as that form. Only forms of three or more letters (four CJK characters): 'AG' is one edit from too much.
+const FUZZY_LATIN_FORMS = Object.entries(LEGAL_FORMS)
+  .filter(([spelling]) => spelling.length >= 3)
+  .map(([spelling, form]) => [[...spelling], form] as const);
+const FUZZY_CJK_FORMS = CJK_AFFIXES.filter(([affix, form]) => form !== null && [...affix].length >= 4).map(
+  ([affix, form]) => [[...affix], form as string] as const,
+);
+
+function fuzzyLatinForm(token: string): string | undefined {
+  if (token.length < 3) return undefined;
+  const chars = [...token];
+  return FUZZY_LATIN_FORMS.find(([spelling]) => withinOneEdit(chars, spelling))?.[1];
+}
+
+const sameChars = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((c, i) => c === b[i]);
+
+/**
+ * The legal form at the end or start of a CJK name, removed, also when mistyped. An exact form first, unless a
+ * longer form ending (or starting) with it is there with one typo: '股份有有限公司' is 股份有限公司 mistyped, not
+ * 有限公司 after '股份有'. Then a mistyped form: a dropped character first, then a replaced or swapped one, then an
+ * added one, so that '佐藤工業限会社' loses '限会社' (有限会社 without 有) and not '業限会社'.
+ */
+function stripCjkForm(text: string, forms: Set<string>): string {
+  const chars = [...text.trim()];
+  const sides = [
+    { take: (n: number) => chars.slice(chars.length - n), rest: (n: number) => chars.slice(0, chars.length - n) },
+    { take: (n: number) => chars.slice(0, n), rest: (n: number) => chars.slice(n) },
+  ];
+  const cut = (side: (typeof sides)[number], n: number, form: string) => {
+    forms.add(form);
+    return side.rest(n).join('');
+  };
+  for (const [affix, form] of FUZZY_CJK_FORMS) {
+    for (const [s, side] of sides.entries()) {
+      if (affix.length >= chars.length || !sameChars(side.take(affix.length), affix)) continue;
+      for (const [longer, longerForm] of FUZZY_CJK_FORMS) {
+        const extends_ = s === 0 ? longer.slice(longer.length - affix.length) : longer.slice(0, affix.length);
+        if (longer.length <= affix.length || !sameChars(extends_, affix)) continue;
+        for (const n of [longer.length + 1, longer.length - 1, longer.length]) {
+          if (n > affix.length && n < chars.length && withinOneEdit(side.take(n), longer))
+            return cut(side, n, longerForm);
+        }
+      }
+      return cut(side, affix.length, form);
+    }
+  }
+  for (const delta of [-1, 0, 1]) {
+    for (const [affix, form] of FUZZY_CJK_FORMS) {
+      const n = affix.length + delta;
+      for (const side of sides) if (n < chars.length && withinOneEdit(side.take(n), affix)) return cut(side, n, form);
+    }
+  }
+  return text;
+}
+
 function comparableName(name: string): ComparableName {
   const forms = new Set<string>();
   let text = searchText(name);
+  if (CJK_RUN.test(text)) text = stripCjkForm(text, forms);
   for (const [affix, form] of CJK_AFFIXES) {
     if (!text.includes(affix)) continue;
     text = text.split(affix).join(' ');
@@ -454,7 +596,7 @@ function comparableName(name: string): ComparableName {
       i += 2;
       continue;
     }
-    const form = LEGAL_FORMS[token];
+    const form = LEGAL_FORMS[token] ?? (i > 0 && i >= joined.length - 3 ? fuzzyLatinForm(token) : undefined);
     if (form !== undefined) forms.add(form);
     else if (!NOISE_WORDS.has(token)) words.push(foldTranscription(token));
   }
@@ -462,7 +604,10 @@ function comparableName(name: string): ComparableName {
   return { words: words.length > 0 ? words : joined.map(foldTranscription), forms: [...forms].sort() };
 }
 
-/** pg_trgm-style trigrams of Latin (and other spaced) words; bigrams of CJK runs, which have no word breaks. */
+/**
+ * pg_trgm-style trigrams of Latin (and other spaced) words; characters and bigrams of CJK runs, which have no word
+ * breaks. The characters keep a swapped or dropped character from costing a short CJK name most of its bigrams.
+ */
 function grams(words: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const word of words) {
@@ -470,7 +615,7 @@ function grams(words: readonly string[]): Set<string> {
       if (part === '') return;
       if (index % 2 === 1) {
         const chars = [...part];
-        if (chars.length === 1) out.add(part);
+        for (const c of chars) out.add(c);
         for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i]! + chars[i + 1]!);
         return;
       }
@@ -496,7 +641,12 @@ function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
  * spaces for pg_trgm to split words on.
  */
 export function nameSimilarity(a: string, b: string): number {
-  return jaccard(grams(comparableName(a).words), grams(comparableName(b).words));
+  return jaccard(nameFeatures(a).grams, nameFeatures(b).grams);
+}
+
+/** The grams nameSimilarity compares (Jaccard of two names' grams), for indexing many names at once. */
+export function nameGrams(name: string): Set<string> {
+  return nameFeatures(name).grams;
 }
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -510,6 +660,8 @@ interface Assessment {
   /** Different legal forms: never merged without a steward. */
   legalFormsDiffer: boolean;
 }
+
+const places = new Map<string, string>();
 
 function round(score: number): number {
   return Math.round(score * 10_000) / 10_000;
@@ -532,14 +684,16 @@ function assess(entity: string, input: MatchInput, candidate: MatchCandidate): A
   const inputName = nameOf(input.values);
   const candidateName = nameOf(candidate.values);
   if (inputName !== null && candidateName !== null) {
-    const a = comparableName(inputName);
-    const b = comparableName(candidateName);
-    const similarity = jaccard(grams(a.words), grams(b.words));
+    const a = nameFeatures(inputName);
+    const b = nameFeatures(candidateName);
+    const trigrams = jaccard(a.grams, b.grams);
+    const typos = typoSimilarity(a.words, b.words);
+    const similarity = Math.max(trigrams, typos);
     score += NAME_WEIGHT * Math.sqrt(similarity);
-    reasons.push(`name similarity ${similarity.toFixed(2)}`);
-    if (a.forms.length > 0 && b.forms.length > 0 && a.forms.join(' ') !== b.forms.join(' ')) {
+    reasons.push(`name similarity ${similarity.toFixed(2)}${typos > trigrams ? ' (typos)' : ''}`);
+    if (a.formCount > 0 && b.formCount > 0 && a.forms !== b.forms) {
       legalFormsDiffer = true;
-      reasons.push(`legal forms differ (${a.forms.join(' ')} / ${b.forms.join(' ')})`);
+      reasons.push(`legal forms differ (${a.forms} / ${b.forms})`);
     }
   }
 
@@ -551,7 +705,14 @@ function assess(entity: string, input: MatchInput, candidate: MatchCandidate): A
   };
   const upper = (t: string) => t.toUpperCase().replace(/[^\p{L}\p{N}]+/gu, '');
   const lower = (t: string) => t.toLowerCase();
-  const place = (t: string) => searchText(t).split(WORD_SEPARATOR).filter(Boolean).map(foldTranscription).join(' ');
+  const site = (t: string) =>
+    t
+      .toLowerCase()
+      .replace(/^[a-z]+:\/\//, '')
+      .replace(/^www\./, '')
+      .replace(/[/?#].*$/, '');
+  const place = (t: string) =>
+    cached(places, t, () => searchText(t).split(WORD_SEPARATOR).filter(Boolean).map(foldTranscription).join(' '));
   const weigh = (agrees: boolean | null, plus: number, minus: number, same: string, other: string) => {
     if (agrees === true) {
       score += plus;
@@ -574,9 +735,11 @@ function assess(entity: string, input: MatchInput, candidate: MatchCandidate): A
     weigh(compare('email', lower), w.email, 0, 'same email', '');
     const country = compare('country', upper);
     weigh(country, w.country, w.otherCountry, 'same country', 'different country');
+    weigh(compare('website', site), w.website, 0, 'same website', '');
     // In another country the same postal code or city name is a coincidence, not evidence.
     if (country !== false) {
       weigh(compare('postalCode', upper), w.postalCode, w.otherPostalCode, 'same postal code', 'different postal code');
+      weigh(compare('street', place), w.street, w.otherStreet, 'same street', 'different street');
       weigh(compare('city', place), w.city, w.otherCity, 'same city', 'different city');
     }
   } else {

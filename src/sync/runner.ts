@@ -1,4 +1,4 @@
-import { hash, randomUUID } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../actor';
 import type { Pool } from 'pg';
@@ -6,13 +6,14 @@ import { sqlArray, type Db } from '../db/pool';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors';
 import { log } from '../log';
 import type { Tx } from '../master/codes';
-import { linkSourceRefs } from '../master/crosswalk';
 import { normaliseFields, type Values } from '../master/fields';
 import { outbox } from '../master/tables';
 import { FieldError } from '../master/normalise';
 import { SPECS, type MasterEntity } from '../master/specs';
 import { recomputeGolden } from '../mdm/golden';
-import { deterministicKeys, isPlaceholder } from '../mdm/match';
+import type { MatchThresholds } from '../mdm/match';
+import { placeSourceRecords } from '../mdm/matcher';
+import { DEFAULT_MATCH_THRESHOLDS } from '../mdm/thresholds';
 import { defaultSurvivorship, type SurvivorshipConfig } from '../mdm/survivorship';
 import type { Connector, ReadPage, SourceRecord, StreamDefinition } from './connector';
 import type { ConnectionRow, ConnectionService } from './connections';
@@ -32,6 +33,8 @@ export interface RunnerOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   survivorship?: Partial<Record<MasterEntity, SurvivorshipConfig>>;
+  /** Fuzzy match thresholds per entity (MDHUB_MATCH_THRESHOLDS); DEFAULT_MATCH_THRESHOLDS where left out. */
+  matchThresholds?: Partial<Record<MasterEntity, MatchThresholds>>;
 }
 
 /** What a page did, counted in source records. */
@@ -402,7 +405,7 @@ export class SyncRunner {
         WHERE id = ANY(${sqlArray(tombstones)}::bigint[]) RETURNING golden_id`);
       for (const r of res.rows as { golden_id: string | null }[]) if (r.golden_id) affected.add(r.golden_id);
     }
-    const newGolden = new Set<string>();
+    let newGolden: ReadonlySet<string> = new Set<string>();
     if (upserts.length) {
       const res = await tx.execute(sql`
         INSERT INTO source_records (connection_id, system, stream, entity, external_id, payload, content_hash, canonical, cursor, last_seen_run_id)
@@ -424,37 +427,21 @@ export class SyncRunner {
         RETURNING id::text AS id, external_id, golden_id`);
       const staged = res.rows as { id: string; external_id: string; golden_id: string | null }[];
       for (const r of staged) if (r.golden_id) affected.add(r.golden_id);
-      const unmatched = staged.filter((r) => !r.golden_id);
-      if (unmatched.length) {
-        const canonicalOf = new Map(upserts.map((u) => [u.record.externalId, u.canonical]));
-        const assigned = await this.match(
-          tx,
-          connection,
-          entity,
-          unmatched.map((r) => ({ externalId: r.external_id, values: canonicalOf.get(r.external_id)! })),
-        );
-        for (const m of assigned.values()) {
-          affected.add(m.goldenId);
-          if (m.isNew) newGolden.add(m.goldenId);
-        }
-        const pairs = unmatched.map((r) => ({
-          id: r.id,
-          golden: assigned.get(r.external_id)!.goldenId,
-          externalId: r.external_id,
-        }));
-        await tx.execute(sql`
-          UPDATE source_records s SET golden_id = x.g FROM unnest(${sqlArray(pairs.map((p) => p.id))}::bigint[], ${sqlArray(pairs.map((p) => p.golden))}::uuid[]) AS x(i, g)
-          WHERE s.id = x.i`);
-        await linkSourceRefs(
-          tx,
-          entity,
-          pairs.map((p) => ({
-            ref: { system: connection.name, externalId: p.externalId },
-            goldenId: p.golden,
-            field: 'sourceRef',
+      // New source records, in page order so matching among them does not depend on how rows came back.
+      const unmatched = new Map(staged.filter((r) => !r.golden_id).map((r) => [r.external_id, r.id]));
+      const placed = await placeSourceRecords(
+        tx,
+        { entity, system: connection.name, thresholds: this.thresholds(entity), actor },
+        upserts
+          .filter((u) => unmatched.has(u.record.externalId))
+          .map((u) => ({
+            sourceRecordId: unmatched.get(u.record.externalId)!,
+            externalId: u.record.externalId,
+            values: u.canonical,
           })),
-        );
-      }
+      );
+      for (const id of placed.affected) affected.add(id);
+      newGolden = placed.created;
     }
     await recomputeGolden(tx, entity, [...affected], newGolden, this.survivorship(entity), actor);
 
@@ -482,57 +469,6 @@ export class SyncRunner {
       })
       .where(eq(syncRuns.id, run.id));
     return counts;
-  }
-
-  /**
-   * Finds the golden record for each new source record: the crosswalk first (a source id seen before), then a
-   * deterministic key (tax id, e-mail, GTIN) shared with a golden record or with another record of this page,
-   * else a new golden record.
-   */
-  private async match(
-    tx: Tx,
-    connection: ConnectionRow,
-    entity: MasterEntity,
-    records: { externalId: string; values: Values }[],
-  ): Promise<Map<string, { goldenId: string; isNew: boolean }>> {
-    const out = new Map<string, { goldenId: string; isNew: boolean }>();
-    const cw = await tx.execute(sql`
-      SELECT external_id, golden_id FROM crosswalk
-      WHERE system = ${connection.name} AND entity = ${entity} AND external_id = ANY(${sqlArray(records.map((r) => r.externalId))}::text[])`);
-    for (const r of cw.rows as { external_id: string; golden_id: string }[])
-      out.set(r.external_id, { goldenId: r.golden_id, isNew: false });
-
-    const spec = SPECS[entity];
-    const keyed = records
-      .filter((r) => !out.has(r.externalId))
-      .map((r) => ({ r, keys: deterministicKeys(entity, r.values).filter((k) => !isPlaceholder(k.key, k.value)) }));
-    const byKey = new Map<string, string>();
-    const columns: Record<string, string> = { taxId: 'tax_id', email: 'email', gtin: 'gtin' };
-    for (const key of new Set(keyed.flatMap((k) => k.keys.map((x) => x.key)))) {
-      const column = columns[key];
-      if (!column) continue;
-      const values = [...new Set(keyed.flatMap((k) => k.keys.filter((x) => x.key === key).map((x) => x.value)))];
-      const res = await tx.execute(sql`
-        SELECT id, ${sql.identifier(column)} AS v FROM ${spec.table}
-        WHERE ${sql.identifier(column)} = ANY(${sqlArray(values)}::text[]) AND status <> 'archived' ORDER BY created_at, id`);
-      for (const row of res.rows as { id: string; v: string }[])
-        if (!byKey.has(`${key}:${row.v}`)) byKey.set(`${key}:${row.v}`, row.id);
-    }
-    // Ids made for earlier records of this page: a key hit on one of them joins a golden record not yet written.
-    const createdHere = new Set<string>();
-    for (const { r, keys } of keyed) {
-      const hit = keys.map((k) => byKey.get(`${k.key}:${k.value}`)).find(Boolean);
-      if (hit) {
-        out.set(r.externalId, { goldenId: hit, isNew: createdHere.has(hit) });
-        continue;
-      }
-      const id = randomUUID();
-      createdHere.add(id);
-      out.set(r.externalId, { goldenId: id, isNew: true });
-      // Later records of the same page with the same key join this new golden record.
-      for (const k of keys) byKey.set(`${k.key}:${k.value}`, id);
-    }
-    return out;
   }
 
   private async saveCheckpoint(
@@ -608,6 +544,10 @@ export class SyncRunner {
       .set({ fullRunId: null, fullPageToken: null, lastFullReadAt: sql`now()` })
       .where(and(eq(streamState.connectionId, connection.id), eq(streamState.stream, stream.name)));
     await tx.execute(sql`DELETE FROM sync_run_seen WHERE run_id = ${run.id}::uuid AND stream = ${stream.name}`);
+  }
+
+  private thresholds(entity: MasterEntity): MatchThresholds {
+    return this.opts.matchThresholds?.[entity] ?? DEFAULT_MATCH_THRESHOLDS[entity];
   }
 
   private survivorship(entity: MasterEntity): SurvivorshipConfig {

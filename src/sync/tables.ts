@@ -159,17 +159,18 @@ export const syncRunSeen = pgTable(
   (t) => [index('sync_run_seen_run_idx').on(t.runId, t.stream)],
 );
 
-/** Which source record and rule gave each golden field its value, and when. */
-export const goldenLineage = pgTable(
-  'golden_lineage',
+/**
+ * Which source record and rule gave each golden field its value, and when: one row per golden record, the fields
+ * as one JSON object `{ field: { s: source record id, y: system, r: rule, t: changed at } }`. One row instead of
+ * one per field keeps a recompute at one write per record. The view `golden_lineage` (migration 0007) shows it
+ * one row per field.
+ */
+export const goldenLineageSets = pgTable(
+  'golden_lineage_sets',
   {
     entity: text('entity').notNull(),
     goldenId: uuid('golden_id').notNull(),
-    field: text('field').notNull(),
-    sourceRecordId: bigint('source_record_id', { mode: 'number' }),
-    system: text('system'),
-    rule: text('rule').notNull(),
-    changedAt: ts('changed_at').notNull(),
+    fields: jsonb('fields').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.entity, t.goldenId, t.field] })],
+  (t) => [primaryKey({ columns: [t.entity, t.goldenId] })],
 );
