@@ -11,6 +11,7 @@ import { createHttpServer } from './http/server';
 import { log } from './log';
 import { MasterService } from './master/service';
 import { ConnectionService } from './sync/connections';
+import { SyncJobs } from './sync/jobs';
 import { SyncReads } from './sync/reads';
 import { SyncRunner } from './sync/runner';
 import { SecretBox } from './sync/secrets';
@@ -56,7 +57,14 @@ export async function createServices(
     }),
     reads: new SyncReads(database.db),
   };
-  return { config, master, connections, sync, storage: database.mode, version: PKG_VERSION };
+  return {
+    config,
+    master,
+    connections,
+    sync: { ...sync, jobs: new SyncJobs(config, database, sync.runner) },
+    storage: database.mode,
+    version: PKG_VERSION,
+  };
 }
 
 export interface RunningHub {
@@ -64,11 +72,17 @@ export interface RunningHub {
   server: http.Server;
   services: Services;
   database: Database;
-  /** Stops taking requests, lets in-flight ones finish (up to the shutdown timeout), then closes the database. */
+  /**
+   * Stops taking requests, lets in-flight ones finish (up to the shutdown timeout), stops the sync workers (running
+   * syncs go back to the queue after their current page), then closes the database.
+   */
   close(): Promise<void>;
 }
 
-/** Starts the API: migrations, demo data on an empty store when enabled, then HTTP. */
+/**
+ * Starts the hub: migrations, demo data on an empty store when enabled, HTTP, then the job queue with this
+ * process's sync workers and scheduler (unless MDHUB_WORKERS is off).
+ */
 export async function startHub(config: Config, opts: { demo?: boolean } = {}): Promise<RunningHub> {
   const { database, services } = await openHub(config);
   if ((opts.demo ?? config.demo) && (await isStoreEmpty(services.master))) {
@@ -90,6 +104,7 @@ export async function startHub(config: Config, opts: { demo?: boolean } = {}): P
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  await services.sync.jobs.start({ workers: config.workers, scheduler: config.workers });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closing: Promise<void> | undefined;
@@ -105,6 +120,7 @@ export async function startHub(config: Config, opts: { demo?: boolean } = {}): P
         const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
         await done;
         clearTimeout(timer);
+        await services.sync.jobs.close();
         await apollo.stop();
         await database.close();
       })();

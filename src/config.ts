@@ -51,6 +51,12 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and -, at most 40')
     .default('mdhub'),
+  MDHUB_WORKERS: bool.default(true),
+  MDHUB_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  MDHUB_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  MDHUB_JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  MDHUB_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  MDHUB_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
   MDHUB_SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(10000).default(1000),
   MDHUB_SURVIVORSHIP: z
     .string()
@@ -97,6 +103,18 @@ export type Config = {
   redisUrl: string | undefined;
   /** Redis key prefix of the hub's queues, so several hubs can share one Redis. */
   queuePrefix: string;
+  /** Whether `serve` also runs sync workers and the scheduler (false for a split deployment with `mdhub worker`). */
+  workers: boolean;
+  /** Sync jobs one process runs at once. */
+  workerConcurrency: number;
+  /** Tries per sync job, the first included, for failures that may pass (source unreachable, database errors). */
+  jobAttempts: number;
+  /** Wait before a job's first retry; each further retry waits twice as long. */
+  jobBackoffMs: number;
+  /** How long a dead worker's claim on a job lasts before another worker takes the job over. */
+  jobLockMs: number;
+  /** How often the scheduler looks for connections whose schedule is due. */
+  schedulerIntervalMs: number;
   /** Records a sync asks a source for per page; each page is one transaction. Connectors may serve fewer. */
   syncPageSize: number;
   /** How each golden field is chosen among its sources, per entity (MDHUB_SURVIVORSHIP; mostRecent by default). */
@@ -132,6 +150,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.MDHUB_SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.MDHUB_QUEUE_PREFIX,
+    workers: e.MDHUB_WORKERS,
+    workerConcurrency: e.MDHUB_WORKER_CONCURRENCY,
+    jobAttempts: e.MDHUB_JOB_ATTEMPTS,
+    jobBackoffMs: e.MDHUB_JOB_BACKOFF_MS,
+    jobLockMs: e.MDHUB_JOB_LOCK_MS,
+    schedulerIntervalMs: e.MDHUB_SCHEDULER_INTERVAL_MS,
     syncPageSize: e.MDHUB_SYNC_PAGE_SIZE,
     survivorship: e.MDHUB_SURVIVORSHIP,
     matchThresholds: e.MDHUB_MATCH_THRESHOLDS,

@@ -1,8 +1,12 @@
 import { parseArgs } from 'node:util';
 import { openHub, startHub } from './app';
 import { ConfigError, loadConfig } from './config';
+import type { Database } from './db/pool';
 import { seedDemo } from './demo/seed';
+import { ConflictError } from './errors';
 import { listConnectors } from './sync/registry';
+import type { SyncRunRow } from './sync/runner';
+import { markFailed } from './sync/worker';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Services } from './graphql/context';
 import { log } from './log';
@@ -12,12 +16,15 @@ const USAGE = `mdhub — master-data hub
 Usage: mdhub <command> [options]
 
 Commands:
-  serve [--no-demo]   start the API (GraphQL at /graphql, IDE at /graphiql); migrates first
+  serve [--no-demo]   start the API (GraphQL at /graphql, IDE at /graphiql) with sync workers and the
+                      scheduler (MDHUB_WORKERS=false: the API alone); migrates first
+  worker              run sync workers and the scheduler only, no API (scale out with more of them)
   migrate             apply database migrations and exit
   seed                load the demo data (idempotent) and exit
   connectors          list the installed connector types and their settings
   sync <connection> [--full]
-                      sync a connection now (incremental unless --full), with progress and a summary
+                      sync a connection now in this process (incremental unless --full), with progress
+                      and a summary
   help                show this text
 
 Configuration is read from the environment; see README.md.`;
@@ -39,20 +46,30 @@ async function main(argv: string[]): Promise<number> {
       const hub = await startHub(config, { demo: values['no-demo'] ? false : config.demo });
       const where =
         hub.database.mode === 'embedded' ? `embedded database in ${config.dataDir}` : 'PostgreSQL from DATABASE_URL';
+      const workers = config.workers
+        ? `${config.workerConcurrency} at a time, queue on ${queueName(await hub.services.sync.jobs.backend())}`
+        : 'off (MDHUB_WORKERS=false)';
       console.log(
-        `mdhub ${hub.services.version} is up on ${where}\n  GraphQL: ${hub.url}/graphql\n  IDE:     ${hub.url}/graphiql`,
+        `mdhub ${hub.services.version} is up on ${where}\n  GraphQL: ${hub.url}/graphql\n  IDE:     ${hub.url}/graphiql\n` +
+          `  Sync workers: ${workers}`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log.info({ signal }, 'shutting down');
-          hub.close().then(resolve, (e) => {
-            log.error({ err: e }, 'error while shutting down');
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await untilSignal(() => hub.close());
+      return 0;
+    }
+    case 'worker': {
+      const { database, services } = await openHub(config);
+      try {
+        const queue = await services.sync.jobs.start({ workers: true, scheduler: true });
+        const where = database.mode === 'embedded' ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
+        console.log(
+          `mdhub ${services.version} worker is up on ${where}: ${config.workerConcurrency} sync jobs at a time, ` +
+            `queue on ${queueName(queue.backend)}`,
+        );
+        await untilSignal(() => services.sync.jobs.close());
+      } finally {
+        await services.sync.jobs.close();
+        await database.close();
+      }
       return 0;
     }
     case 'connectors': {
@@ -73,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const { database, services } = await openHub(config);
       try {
-        return await syncCommand(services, name, values.full ? 'full' : 'incremental');
+        return await syncCommand(database, services, name, values.full ? 'full' : 'incremental');
       } finally {
         await database.close();
       }
@@ -100,8 +117,32 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+function queueName(backend: 'redis' | 'postgres'): string {
+  return backend === 'redis' ? 'Redis' : 'PostgreSQL (BullMQ backend)';
+}
+
+/** Resolves once SIGTERM or SIGINT came and `stop` finished (a failure in it is logged). */
+function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      stop().then(resolve, (e) => {
+        log.error({ err: e }, 'error while shutting down');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+}
+
 /** Runs one sync in this process with a progress bar on a terminal, then prints what it did. */
-async function syncCommand(services: Services, name: string, mode: 'full' | 'incremental'): Promise<number> {
+async function syncCommand(
+  database: Database,
+  services: Services,
+  name: string,
+  mode: 'full' | 'incremental',
+): Promise<number> {
   const connection = await services.connections.get({ name });
   if (!connection) {
     const known = (await services.connections.list()).map((c) => c.name);
@@ -120,15 +161,25 @@ async function syncCommand(services: Services, name: string, mode: 'full' | 'inc
   const totals = { read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
   const interactive = process.stdout.isTTY;
   if (interactive) bar.start(0, 0, { stream: '-', ...totals });
-  const done = await services.sync.runner.execute(run.id, {
-    onPage: (p) => {
-      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += p[k];
-      if (interactive) {
-        bar.setTotal(totals.read);
-        bar.update(totals.read, { stream: p.stream, ...totals });
-      }
-    },
-  });
+  let done: SyncRunRow;
+  try {
+    done = await services.sync.runner.execute(run.id, {
+      onPage: (p) => {
+        for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += p[k];
+        if (interactive) {
+          bar.setTotal(totals.read);
+          bar.update(totals.read, { stream: p.stream, ...totals });
+        }
+      },
+    });
+  } catch (e) {
+    if (interactive) bar.stop();
+    if (!(e instanceof ConflictError)) throw e;
+    // A worker is running this connection; left queued, this run would be picked up by a worker later.
+    await markFailed(database.db, run.id, e);
+    console.error(`${e.message}; try again when that run has ended (run ${run.id} not started)`);
+    return 1;
+  }
   if (interactive) bar.stop();
   const seconds = done.startedAt && done.finishedAt ? (done.finishedAt.getTime() - done.startedAt.getTime()) / 1000 : 0;
   console.log(

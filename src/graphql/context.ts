@@ -2,6 +2,7 @@ import type { Actor } from '../actor';
 import type { Config } from '../config';
 import type { MasterService } from '../master/service';
 import type { ConnectionService } from '../sync/connections';
+import type { SyncJobs } from '../sync/jobs';
 import type { SyncReads } from '../sync/reads';
 import type { SyncRunner } from '../sync/runner';
 import type { Loaders } from './loaders';
@@ -11,7 +12,7 @@ export interface Services {
   config: Config;
   master: MasterService;
   connections: ConnectionService;
-  sync: { runner: SyncRunner; reads: SyncReads };
+  sync: { runner: SyncRunner; reads: SyncReads; jobs: SyncJobs };
   storage: 'postgres' | 'embedded';
   version: string;
 }

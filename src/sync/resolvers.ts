@@ -1,6 +1,5 @@
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
-import { log } from '../log';
 import type { MasterEntity } from '../master/specs';
 import type { GoldenRow } from '../master/store';
 import type { ConnectionView } from './connections';
@@ -30,14 +29,8 @@ export const syncResolvers: Resolvers = {
     updateConnection: (_, args, ctx) =>
       ctx.services.connections.update(args.id, args.expectedVersion, args.patch as never, ctx.actor),
     testConnection: (_, args, ctx) => ctx.services.connections.test(args.id),
-    triggerSync: async (_, args, ctx) => {
-      const run = await ctx.services.sync.runner.createRun(args.connectionId, args.mode ?? 'incremental', 'api');
-      // Runs in this process for now; the run record shows its progress and outcome either way.
-      void ctx.services.sync.runner
-        .execute(run.id)
-        .catch((e) => log.warn({ run: run.id, error: (e as Error).message }, 'sync run refused'));
-      return run;
-    },
+    // Queued for a worker; the answer is the queued run, which syncRun(id) follows to its end.
+    triggerSync: (_, args, ctx) => ctx.services.sync.jobs.trigger(args.connectionId, args.mode ?? 'incremental', 'api'),
   },
   Connection: {
     schedule: (c: ConnectionView) =>

@@ -137,10 +137,18 @@ export class SyncRunner {
     return run ?? null;
   }
 
-  /** Runs (or resumes) a run to its end. Two runs of one connection never overlap: the second is refused. */
+  /**
+   * Runs (or resumes) a run to its end. Two runs of one connection never overlap: the second is refused with a
+   * ConflictError. `onError` decides what a failure leaves the run in: `failed` (the default), or `queued` when the
+   * caller will try it again (a job retry), which keeps the error on the run but not a finish time.
+   */
   async execute(
     runId: string,
-    hooks: { onPage?: (p: PageProgress) => void; signal?: AbortSignal } = {},
+    hooks: {
+      onPage?: (p: PageProgress) => void;
+      signal?: AbortSignal;
+      onError?: (e: unknown) => 'failed' | 'queued';
+    } = {},
   ): Promise<SyncRunRow> {
     const run = await this.getRun(runId);
     if (!run) throw new NotFoundError(`sync run ${runId}`, 'runId');
@@ -183,7 +191,7 @@ export class SyncRunner {
         ? C
         : never
       : never,
-    hooks: { onPage?: (p: PageProgress) => void; signal?: AbortSignal },
+    hooks: { onPage?: (p: PageProgress) => void; signal?: AbortSignal; onError?: (e: unknown) => 'failed' | 'queued' },
   ): Promise<SyncRunRow> {
     await this.db
       .update(syncRuns)
@@ -223,10 +231,14 @@ export class SyncRunner {
       return done!;
     } catch (e) {
       const message = (e as Error).message ?? String(e);
-      log.warn({ connection: connection.name, run: run.id, error: message }, 'sync run failed');
+      const status = hooks.onError?.(e) ?? 'failed';
+      log.warn(
+        { connection: connection.name, run: run.id, error: message },
+        status === 'failed' ? 'sync run failed' : 'sync run attempt failed, to be tried again',
+      );
       const [failed] = await this.db
         .update(syncRuns)
-        .set({ status: 'failed', finishedAt: new Date(), error: message.slice(0, 2000) })
+        .set({ status, finishedAt: status === 'failed' ? new Date() : null, error: message.slice(0, 2000) })
         .where(eq(syncRuns.id, run.id))
         .returning();
       return failed!;

@@ -75,6 +75,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await apollo.stop();
+      await services.sync.jobs.close();
       await db.close();
     },
   };
