@@ -4,16 +4,26 @@ import { sqlArray } from '../db/pool';
 import { actorLabel } from '../actor';
 import { allocateCodes, type Tx } from '../master/codes';
 import type { Values } from '../master/fields';
-import type { Change } from '../master/history';
+import type { Change, Operation } from '../master/history';
 import { searchText } from '../master/normalise';
 import { persistGoldenRows } from '../master/persist';
 import { type EntitySpec, SPECS, type MasterEntity } from '../master/specs';
 import { changedFields, type GoldenRow } from '../master/store';
-import { type Contributor, defaultGroups, type SurvivorshipConfig, survive } from './survivorship';
+import { type Contributor, defaultGroups, type Override, type SurvivorshipConfig, survive } from './survivorship';
 
 /** The golden columns a source can contribute: every writable field of the entity, money as its two columns. */
 export function goldenFields(spec: EntitySpec): string[] {
   return spec.fields.flatMap((f) => (f.kind === 'money' ? [f.amountColumn, f.currencyColumn] : [f.column]));
+}
+
+export interface RecomputeOptions {
+  /**
+   * Records that get a new version even when no value changes, with this operation: a merge or an unmerge changes
+   * a record's sources, an override its lineage, and each is a change a reader of the history must see.
+   */
+  touch?: ReadonlyMap<string, Operation>;
+  /** Why, for the history. */
+  reason?: string | null;
 }
 
 export interface RecomputeResult {
@@ -24,10 +34,11 @@ export interface RecomputeResult {
 }
 
 /**
- * Recomputes golden records from the source records that contribute to them: survivorship per field, lineage per
- * field, a new version (with history and outbox event) only where a value changed. Set-based: a fixed number of
- * statements for any number of records. A golden record left with no live contributor is archived, not deleted:
- * its id stays resolvable and its history intact.
+ * Recomputes golden records from the source records that contribute to them and the steward's overrides:
+ * survivorship per field, lineage per field, a new version (with history and outbox event) only where a value
+ * changed (or the record is in `opts.touch`). Set-based: a fixed number of statements for any number of records. A
+ * golden record left with no live contributor is archived, not deleted: its id stays resolvable and its history
+ * intact.
  */
 export async function recomputeGolden(
   tx: Tx,
@@ -36,6 +47,7 @@ export async function recomputeGolden(
   isNew: ReadonlySet<string>,
   config: SurvivorshipConfig,
   actor: Actor,
+  opts: RecomputeOptions = {},
 ): Promise<RecomputeResult> {
   const result: RecomputeResult = { inserted: [], updated: [], unchanged: [], archived: [] };
   if (ids.length === 0) return result;
@@ -58,6 +70,21 @@ export async function recomputeGolden(
     const list = byGolden.get(r.golden_id) ?? [];
     list.push({ sourceRecordId: r.id, system: r.system, changedAt: new Date(r.changed_at), values: r.canonical });
     byGolden.set(r.golden_id, list);
+  }
+  const overridesRes = await tx.execute(sql`
+    SELECT golden_id::text AS golden_id, field, value, set_by, set_at FROM golden_overrides
+    WHERE entity = ${entity} AND golden_id = ANY(${sqlArray(ids)}::uuid[])`);
+  const overrides = new Map<string, Override[]>();
+  for (const r of overridesRes.rows as {
+    golden_id: string;
+    field: string;
+    value: unknown;
+    set_by: string;
+    set_at: Date;
+  }[]) {
+    const list = overrides.get(r.golden_id) ?? [];
+    list.push({ field: r.field, value: r.value, setBy: r.set_by, setAt: new Date(r.set_at) });
+    overrides.set(r.golden_id, list);
   }
   const currentRes = (await tx
     .select()
@@ -92,7 +119,10 @@ export async function recomputeGolden(
       }
       continue;
     }
-    const survived = survive(fields, contributors, [], { ...config, groups: config.groups ?? groups });
+    const survived = survive(fields, contributors, overrides.get(id) ?? [], {
+      ...config,
+      groups: config.groups ?? groups,
+    });
     for (const l of survived.lineage) lineageRows.push({ goldenId: id, ...l, rule: l.rule });
     const values = { ...survived.values };
     if (values.status == null) values.status = row?.status === 'archived' ? 'active' : (row?.status ?? 'active');
@@ -113,7 +143,8 @@ export async function recomputeGolden(
       continue;
     }
     const changed = changedFields(row, values);
-    if (changed.length === 0) {
+    const touched = opts.touch?.get(id);
+    if (changed.length === 0 && !touched) {
       result.unchanged.push(id);
       continue;
     }
@@ -126,12 +157,12 @@ export async function recomputeGolden(
     });
     changes.push({
       entity,
-      operation: values.status === 'archived' && row.status !== 'archived' ? 'archived' : 'updated',
+      operation: values.status === 'archived' && row.status !== 'archived' ? 'archived' : (touched ?? 'updated'),
       changed,
     });
     result.updated.push(id);
   }
-  await persistGoldenRows(tx, spec, writes, changes, actor);
+  await persistGoldenRows(tx, spec, writes, changes, actor, opts.reason);
   const touched = [...result.inserted, ...result.updated];
   if (touched.length) {
     // One row per record, its fields as one object (see goldenLineageSets), replaced whole.
