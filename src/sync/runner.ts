@@ -47,6 +47,31 @@ interface Counts {
   failed: number;
 }
 
+/** A source record as stored, as far as a page needs it. */
+interface StoredSource {
+  id: string;
+  external_id: string;
+  content_hash: string;
+  deleted_at: Date | null;
+  golden_id: string | null;
+}
+
+/** A record mapped and cleaned into the entity's canonical values, or why it could not be. */
+type Mapped = { canonical: Values } | { issues: { field: string | null; reason: string }[] };
+
+/** A page read and worked through as far as can be done outside its transaction (see `preparePage`). */
+interface PreparedPage {
+  page: ReadPage;
+  /** The last version of each record the page lists, by external id. */
+  latest: Map<string, SourceRecord>;
+  /** Content hash of each record that is not a tombstone. */
+  hashes: Map<string, string>;
+  /** The stored source records as read before the page's transaction. */
+  existing: Map<string, StoredSource>;
+  /** Records that looked new or changed then, mapped and cleaned. */
+  mapped: Map<string, Mapped>;
+}
+
 /** Reported after each committed page, for progress displays. */
 export interface PageProgress extends Counts {
   runId: string;
@@ -260,25 +285,34 @@ export class SyncRunner {
       .where(and(eq(streamState.connectionId, connection.id), eq(streamState.stream, stream.name)));
     const mode = run.mode as SyncMode;
     // A full run resumed after a crash continues after its last committed page.
-    let pageToken = mode === 'full' && state?.fullRunId === run.id ? state.fullPageToken : null;
+    const pageToken = mode === 'full' && state?.fullRunId === run.id ? state.fullPageToken : null;
     const since = mode === 'incremental' ? lookBack(state?.cursor ?? null, stream.lookbackSeconds ?? 60) : null;
     const resumedComplete = mode === 'full' && state?.fullRunId === run.id && state.fullPageToken === null;
     if (!resumedComplete) {
-      for (;;) {
+      const readAndPrepare = async (token: string | null) => {
         const page = await this.readWithRetry(connector, ctx, {
           stream,
           mode,
           since,
-          pageToken,
+          pageToken: token,
           pageSize: this.opts.pageSize ?? 200,
           signal: hooks.signal,
         });
+        return this.preparePage(connection, connector, ctx, stream, page);
+      };
+      // While a page is committed, the next one is read, hashed, mapped and cleaned: the source, this process and
+      // the database work at once. A page read ahead but not committed when the run stops is simply read again.
+      let next: Promise<PreparedPage> | null = readAndPrepare(pageToken);
+      while (next) {
+        const prepared: PreparedPage = await next;
+        const token = prepared.page.nextPageToken;
+        next = token ? readAndPrepare(token) : null;
+        // Awaited on the next turn; until then a failure must not count as unhandled.
+        next?.catch(() => undefined);
         const counts = await this.db.transaction((tx) =>
-          this.applyPage(tx, run, connection, connector, ctx, stream, page, actor),
+          this.applyPage(tx, run, connection, connector, ctx, stream, prepared, actor),
         );
         hooks.onPage?.({ runId: run.id, stream: stream.name, ...counts });
-        pageToken = page.nextPageToken;
-        if (!pageToken) break;
       }
     }
     if (mode === 'full') await this.db.transaction((tx) => this.markUnseenDeleted(tx, run, connection, stream, actor));
@@ -322,6 +356,64 @@ export class SyncRunner {
     }) as typeof fetch;
   }
 
+  /**
+   * What can be done with a page before its transaction: keep the last version of each record, hash them, look up
+   * the stored source records, and map and clean the records that look new or changed. It runs while the previous
+   * page is being committed, so `applyPage` checks what it read against the database once more.
+   */
+  private async preparePage(
+    connection: ConnectionRow,
+    connector: Connector<unknown, unknown>,
+    ctx: { connectionId: string; settings: unknown },
+    stream: StreamDefinition,
+    page: ReadPage,
+  ): Promise<PreparedPage> {
+    // Within a page the last version of a record wins: a source may list one record twice across a look-back.
+    const latest = new Map<string, SourceRecord>();
+    for (const r of page.records) latest.set(r.externalId, r);
+    const hashes = new Map<string, string>();
+    for (const r of latest.values()) if (!r.deleted) hashes.set(r.externalId, contentHash(r.payload, false));
+    const existing = await this.storedSources(this.db, connection, stream, [...latest.keys()]);
+    const mapped = new Map<string, Mapped>();
+    for (const r of latest.values()) {
+      const old = existing.get(r.externalId);
+      if (r.deleted || (old && old.content_hash === hashes.get(r.externalId) && !old.deleted_at)) continue;
+      mapped.set(r.externalId, this.mapRecord(connector, ctx, stream, r));
+    }
+    return { page, latest, hashes, existing, mapped };
+  }
+
+  private async storedSources(
+    db: Db | Tx,
+    connection: ConnectionRow,
+    stream: StreamDefinition,
+    externalIds: string[],
+  ): Promise<Map<string, StoredSource>> {
+    const res = await db.execute(sql`
+      SELECT id::text AS id, external_id, content_hash, deleted_at, golden_id FROM source_records
+      WHERE system = ${connection.name} AND stream = ${stream.name} AND external_id = ANY(${sqlArray(externalIds)}::text[])`);
+    return new Map((res.rows as StoredSource[]).map((r) => [r.external_id, r]));
+  }
+
+  /** A record mapped by its connector and cleaned, or the reasons it cannot be taken. */
+  private mapRecord(
+    connector: Connector<unknown, unknown>,
+    ctx: { connectionId: string; settings: unknown },
+    stream: StreamDefinition,
+    record: SourceRecord,
+  ): Mapped {
+    try {
+      const input = connector.map(ctx, stream, record);
+      const spec = SPECS[stream.entity as MasterEntity];
+      return { canonical: normaliseFields(spec.fields, input, 'create', { defaultRegion: this.opts.defaultRegion }) };
+    } catch (e) {
+      if (e instanceof ValidationError) return { issues: e.issues.map((i) => ({ field: i.field, reason: i.reason })) };
+      if (e instanceof FieldError || e instanceof RecordError)
+        return { issues: [{ field: e.field, reason: e.reason }] };
+      throw e;
+    }
+  }
+
   /** One page in one transaction: stage, match, recompute, checkpoint, counts. */
   private async applyPage(
     tx: Tx,
@@ -330,11 +422,11 @@ export class SyncRunner {
     connector: Connector<unknown, unknown>,
     ctx: { connectionId: string; settings: unknown },
     stream: StreamDefinition,
-    page: ReadPage,
+    prepared: PreparedPage,
     actor: Actor,
   ): Promise<Counts> {
+    const { page, latest, hashes, mapped } = prepared;
     const entity = stream.entity as MasterEntity;
-    const spec = SPECS[entity];
     const counts: Counts = { read: page.records.length, inserted: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
     const errors: { externalId: string | null; field: string | null; reason: string }[] = (page.rejected ?? []).map(
       (r) => ({
@@ -344,24 +436,20 @@ export class SyncRunner {
       }),
     );
     counts.failed += errors.length;
-    // Within a page the last version of a record wins: a source may list one record twice across a look-back.
-    const latest = new Map<string, SourceRecord>();
-    for (const r of page.records) latest.set(r.externalId, r);
-    const ids = [...latest.keys()];
-    const existingRes = await tx.execute(sql`
-      SELECT id::text AS id, external_id, content_hash, deleted_at, golden_id FROM source_records
-      WHERE system = ${connection.name} AND stream = ${stream.name} AND external_id = ANY(${sqlArray(ids)}::text[])`);
-    const existing = new Map(
-      (
-        existingRes.rows as {
-          id: string;
-          external_id: string;
-          content_hash: string;
-          deleted_at: Date | null;
-          golden_id: string | null;
-        }[]
-      ).map((r) => [r.external_id, r]),
-    );
+    // The stored records as read before this transaction, corrected by those that changed since (the previous
+    // page can have held the same record). The check returns no rows unless that happened.
+    const existing = new Map(prepared.existing);
+    const checked = await tx.execute(sql`
+      SELECT s.id::text AS id, s.external_id, s.content_hash, s.deleted_at, s.golden_id
+      FROM jsonb_to_recordset(${JSON.stringify(
+        [...latest.keys()].map((e) => {
+          const old = prepared.existing.get(e);
+          return { e, h: old?.content_hash ?? null, d: old ? old.deleted_at !== null : null };
+        }),
+      )}::jsonb) AS x(e text, h text, d boolean)
+      JOIN source_records s ON s.system = ${connection.name} AND s.stream = ${stream.name} AND s.external_id = x.e
+      WHERE s.content_hash IS DISTINCT FROM x.h OR (s.deleted_at IS NOT NULL) IS DISTINCT FROM x.d`);
+    for (const r of checked.rows as StoredSource[]) existing.set(r.external_id, r);
     const touch: string[] = [];
     const tombstones: string[] = [];
     const upserts: { record: SourceRecord; hash: string; canonical: Values }[] = [];
@@ -376,26 +464,21 @@ export class SyncRunner {
         } else counts.unchanged++;
         continue;
       }
-      const hash = contentHash(record.payload, false);
+      const hash = hashes.get(record.externalId)!;
       if (old && old.content_hash === hash && !old.deleted_at) {
         touch.push(old.id);
         counts.unchanged++;
         continue;
       }
-      try {
-        const input = connector.map(ctx, stream, record);
-        const canonical = normaliseFields(spec.fields, input, 'create', { defaultRegion: this.opts.defaultRegion });
-        upserts.push({ record, hash, canonical });
+      const result = mapped.get(record.externalId) ?? this.mapRecord(connector, ctx, stream, record);
+      if ('canonical' in result) {
+        upserts.push({ record, hash, canonical: result.canonical });
         if (old) counts.updated++;
         else counts.inserted++;
-      } catch (e) {
+      } else {
         counts.failed++;
         if (old) touch.push(old.id);
-        if (e instanceof ValidationError)
-          for (const i of e.issues) errors.push({ externalId: record.externalId, field: i.field, reason: i.reason });
-        else if (e instanceof FieldError || e instanceof RecordError)
-          errors.push({ externalId: record.externalId, field: e.field, reason: e.reason });
-        else throw e;
+        for (const i of result.issues) errors.push({ externalId: record.externalId, field: i.field, reason: i.reason });
       }
     }
 
