@@ -10,6 +10,7 @@ import { createApolloServer, PKG_VERSION } from './graphql/server';
 import { createHttpServer } from './http/server';
 import { log } from './log';
 import { MasterService } from './master/service';
+import { MdmService } from './mdm/service';
 import { ConnectionService } from './sync/connections';
 import { SyncJobs } from './sync/jobs';
 import { SyncReads } from './sync/reads';
@@ -62,6 +63,7 @@ export async function createServices(
     master,
     connections,
     sync: { ...sync, jobs: new SyncJobs(config, database, sync.runner) },
+    mdm: new MdmService(database.db, { defaultRegion: config.defaultRegion, survivorship: config.survivorship }),
     storage: database.mode,
     version: PKG_VERSION,
   };

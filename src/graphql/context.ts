@@ -1,6 +1,7 @@
 import type { Actor } from '../actor';
 import type { Config } from '../config';
 import type { MasterService } from '../master/service';
+import type { MdmService } from '../mdm/service';
 import type { ConnectionService } from '../sync/connections';
 import type { SyncJobs } from '../sync/jobs';
 import type { SyncReads } from '../sync/reads';
@@ -13,6 +14,8 @@ export interface Services {
   master: MasterService;
   connections: ConnectionService;
   sync: { runner: SyncRunner; reads: SyncReads; jobs: SyncJobs };
+  /** Merge and unmerge, the steward queue, overrides. */
+  mdm: MdmService;
   storage: 'postgres' | 'embedded';
   version: string;
 }

@@ -18,4 +18,6 @@ export const ENUM_VALUES = {
   MasterEntity: { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' },
   SyncMode: { FULL: 'full', INCREMENTAL: 'incremental' },
   SyncRunStatus: { QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed' },
+  StewardTaskStatus: { OPEN: 'open', MERGED: 'merged', REJECTED: 'rejected' },
+  StewardDecision: { MERGE: 'merge', REJECT: 'reject' },
 } as const;

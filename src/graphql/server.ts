@@ -8,6 +8,7 @@ import { projectPath } from '../paths';
 import { DomainError } from '../errors';
 import { log } from '../log';
 import { masterResolvers } from '../master/resolvers';
+import { mdmResolvers } from '../mdm/resolvers';
 import { syncResolvers } from '../sync/resolvers';
 import type { GraphContext } from './context';
 import type { Resolvers } from './generated/types';
@@ -134,7 +135,7 @@ export function createApolloServer(opts: {
 }): ApolloServer<GraphContext> {
   return new ApolloServer<GraphContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: mergeResolvers(rootResolvers(), masterResolvers, syncResolvers) as never,
+    resolvers: mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers) as never,
     formatError,
     includeStacktraceInErrorResponses: opts.development,
     csrfPrevention: true,

@@ -14,6 +14,7 @@ import type { EntitySpec } from './specs';
 import { crosswalk } from './tables';
 import { recordHubContributions } from './hub-source';
 import { persistGoldenRows } from './persist';
+import { resolveAlias } from '../mdm/aliases';
 
 /** A golden record as stored: the shared golden columns plus the entity's own. */
 export type GoldenRow = Record<string, unknown> & {
@@ -308,21 +309,21 @@ export class GoldenStore {
   ): Promise<GoldenRow | null> {
     const t = spec.table;
     if (!asOf) {
-      const props = withProps(read.props, 'id');
+      const props = withProps(read.props, 'id', 'status');
       if ('id' in key) {
         if (!isUuid(key.id)) return null;
         const rows = await readerOf(t).select<GoldenRow>(this.db, 'WHERE "id" = $1 LIMIT 1', [key.id], {
           prepared: true,
           props,
         });
-        return rows[0] ?? null;
+        return this.orSurvivor(spec, key, rows[0], read);
       }
       if ('code' in key) {
         const rows = await readerOf(t).select<GoldenRow>(this.db, 'WHERE "code" = $1 LIMIT 1', [key.code.trim()], {
           prepared: true,
           props,
         });
-        return rows[0] ?? null;
+        return this.orSurvivor(spec, key, rows[0], read);
       }
       const ref = cleanSourceRef(key.sourceRef);
       const rows = await this.db
@@ -348,6 +349,22 @@ export class GoldenStore {
     if (!id) return null;
     const entry = await versionAsOf(this.db, spec.entity, id, asOf);
     return entry ? reviveRow(entry.data) : null;
+  }
+
+  /**
+   * A merged record's id and code answer with the record it was merged into (its alias, mdm/aliases.ts). Asked only
+   * when a lookup misses or finds an archived record, so live records cost nothing more.
+   */
+  private async orSurvivor(
+    spec: EntitySpec,
+    key: { id: string } | { code: string },
+    row: GoldenRow | undefined,
+    read: ReadColumns,
+  ): Promise<GoldenRow | null> {
+    if (row && row.status !== 'archived') return row;
+    const survivor = await resolveAlias(this.db, spec.entity, key);
+    if (!survivor) return row ?? null;
+    return (await this.lookup(spec, { id: survivor }, null, read)) ?? row ?? null;
   }
 
   /**

@@ -9,6 +9,8 @@ import { HistoryEntry } from '../../master/history';
 import { ConnectionView } from '../../sync/connections';
 import { SyncRunRow } from '../../sync/runner';
 import { SyncRunErrorRow, SourceRecordRow, LineageRow } from '../../sync/reads';
+import { StewardTaskRow, CandidateView } from '../../mdm/steward';
+import { OverrideView } from '../../mdm/overrides';
 import { ConnectionParent } from '../resolvers/connection';
 import { GraphContext } from '../context';
 export type Maybe<T> = T | null;
@@ -161,6 +163,9 @@ export type Query = {
   units: Array<Unit>;
   /** Converts a quantity between units, through the item's own units when the categories differ. */
   convertQuantity: Scalars['Decimal']['output'];
+  /** The steward queue, oldest first. */
+  stewardTasks: StewardTaskConnection;
+  stewardTask?: Maybe<StewardTask>;
   connections: Array<Connection>;
   connection?: Maybe<Connection>;
   connectorTypes: Array<ConnectorType>;
@@ -246,6 +251,19 @@ export type QueryConvertQuantityArgs = {
 };
 
 
+export type QueryStewardTasksArgs = {
+  entity?: InputMaybe<MasterEntity>;
+  status?: InputMaybe<StewardTaskStatus>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryStewardTaskArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryConnectionArgs = {
   id?: InputMaybe<Scalars['ID']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
@@ -299,6 +317,22 @@ export type Mutation = {
   /** Adds or changes a supplier's offer for an item (one per supplier and item). */
   setSupplierItem: SupplierItem;
   removeSupplierItem: Scalars['Boolean']['output'];
+  /**
+   * Merges mergedId into survivorId: the survivor keeps its id and code and gains the other's source records,
+   * crosswalk entries and references; the merged record is archived and its id and code stay resolvable as aliases.
+   */
+  mergeGoldenRecords: GoldenRecord;
+  /** Resolves an open steward task; MERGE needs goldenId, one of the task's candidates. */
+  resolveStewardTask: StewardTask;
+  /**
+   * Splits a source record out of its golden record into one of its own; both are recomputed, and the pair is
+   * remembered as not a match, so later syncs do not merge them again.
+   */
+  unmergeSourceRecord: UnmergeResult;
+  /** Sets a steward's value for a field (null: empty on purpose); it wins over every source until cleared. */
+  setOverride: GoldenRecord;
+  /** Clears a field's override; the sources decide its value again. */
+  clearOverride: GoldenRecord;
   createConnection: Connection;
   /** Fails with CONFLICT, writing nothing, unless the connection is still at expectedVersion. */
   updateConnection: Connection;
@@ -457,6 +491,45 @@ export type MutationRemoveSupplierItemArgs = {
 };
 
 
+export type MutationMergeGoldenRecordsArgs = {
+  entity: MasterEntity;
+  survivorId: Scalars['ID']['input'];
+  mergedId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationResolveStewardTaskArgs = {
+  id: Scalars['ID']['input'];
+  decision: StewardDecision;
+  goldenId?: InputMaybe<Scalars['ID']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUnmergeSourceRecordArgs = {
+  sourceRecordId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetOverrideArgs = {
+  entity: MasterEntity;
+  id: Scalars['ID']['input'];
+  field: Scalars['String']['input'];
+  value?: InputMaybe<Scalars['JSON']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationClearOverrideArgs = {
+  entity: MasterEntity;
+  id: Scalars['ID']['input'];
+  field: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationCreateConnectionArgs = {
   input: ConnectionInput;
 };
@@ -524,6 +597,11 @@ export type Customer = GoldenRecord & {
   currency?: Maybe<Scalars['String']['output']>;
   creditLimit?: Maybe<Money>;
   paymentTerms?: Maybe<Scalars['String']['output']>;
+  /** Ids of the records merged into this one; each still resolves to it. */
+  mergedIds: Array<Scalars['ID']['output']>;
+  /** For a record merged away (found by asOf or in archived lists): the record it was merged into. */
+  mergedInto?: Maybe<Scalars['ID']['output']>;
+  overrides: Array<FieldOverride>;
   /** The source records that contribute to this customer. */
   sourceRecords: Array<SourceRecord>;
   lineage: Array<FieldLineage>;
@@ -557,6 +635,9 @@ export type Supplier = GoldenRecord & {
   paymentTerms?: Maybe<Scalars['String']['output']>;
   /** The items this supplier supplies, with its codes, prices and lead times. */
   items: Array<SupplierItem>;
+  mergedIds: Array<Scalars['ID']['output']>;
+  mergedInto?: Maybe<Scalars['ID']['output']>;
+  overrides: Array<FieldOverride>;
   sourceRecords: Array<SourceRecord>;
   lineage: Array<FieldLineage>;
 };
@@ -598,6 +679,9 @@ export type Item = GoldenRecord & {
   orderMultiple?: Maybe<Scalars['Decimal']['output']>;
   standardCost?: Maybe<Money>;
   suppliers: Array<SupplierItem>;
+  mergedIds: Array<Scalars['ID']['output']>;
+  mergedInto?: Maybe<Scalars['ID']['output']>;
+  overrides: Array<FieldOverride>;
   sourceRecords: Array<SourceRecord>;
   lineage: Array<FieldLineage>;
 };
@@ -621,6 +705,9 @@ export type Warehouse = GoldenRecord & {
   history: Array<RecordVersion>;
   name: Scalars['String']['output'];
   address: Address;
+  mergedIds: Array<Scalars['ID']['output']>;
+  mergedInto?: Maybe<Scalars['ID']['output']>;
+  overrides: Array<FieldOverride>;
   sourceRecords: Array<SourceRecord>;
   lineage: Array<FieldLineage>;
 };
@@ -898,6 +985,83 @@ export type MasterEntity =
   | 'supplier'
   | 'item'
   | 'warehouse';
+
+export type StewardTaskStatus =
+  | 'open'
+  | 'merged'
+  | 'rejected';
+
+export type StewardDecision =
+  /** Merge the source record's golden record into the chosen candidate. */
+  | 'merge'
+  /** None of the candidates is the same: remembered, so they are not proposed again. */
+  | 'reject';
+
+/** A golden record the matcher proposed for a source record, with its score and the evidence. */
+export type MatchCandidate = {
+  __typename?: 'MatchCandidate';
+  goldenId: Scalars['ID']['output'];
+  /** The candidate as it is now: the record it was merged into, if it has been since. */
+  golden?: Maybe<GoldenRecord>;
+  score: Scalars['Float']['output'];
+  reasons: Array<Scalars['String']['output']>;
+};
+
+/**
+ * A doubtful match left for a data steward: a source record whose best candidates scored between the review and
+ * auto-merge thresholds. Meanwhile the source record has a golden record of its own.
+ */
+export type StewardTask = {
+  __typename?: 'StewardTask';
+  id: Scalars['ID']['output'];
+  entity: MasterEntity;
+  status: StewardTaskStatus;
+  sourceRecord: SourceRecord;
+  /** The golden record the source record is in now (its own, until the task is resolved as a merge). */
+  golden?: Maybe<GoldenRecord>;
+  /** Best first. */
+  candidates: Array<MatchCandidate>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  decidedBy?: Maybe<Scalars['String']['output']>;
+  mergedInto?: Maybe<Scalars['ID']['output']>;
+  reason?: Maybe<Scalars['String']['output']>;
+};
+
+export type StewardTaskEdge = {
+  __typename?: 'StewardTaskEdge';
+  cursor: Scalars['String']['output'];
+  node: StewardTask;
+};
+
+export type StewardTaskConnection = {
+  __typename?: 'StewardTaskConnection';
+  edges: Array<StewardTaskEdge>;
+  nodes: Array<StewardTask>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A steward's value for a field of a golden record; it wins over every source until it is cleared. */
+export type FieldOverride = {
+  __typename?: 'FieldOverride';
+  /** The field as in the input types: name, address.city, creditLimit ... */
+  field: Scalars['String']['output'];
+  /** The value in input form (a money field as { amount, currency }); null means empty on purpose. */
+  value?: Maybe<Scalars['JSON']['output']>;
+  setBy: Scalars['String']['output'];
+  setAt: Scalars['DateTime']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+};
+
+export type UnmergeResult = {
+  __typename?: 'UnmergeResult';
+  /** The golden record the source record was split from, recomputed. */
+  from: GoldenRecord;
+  /** The source record's own golden record: the one it was merged in with, restored, or a new one. */
+  to: GoldenRecord;
+};
 
 /** How often a connection syncs by itself: every N seconds, or on a cron schedule (UTC). */
 export type ConnectionSchedule = {
@@ -1177,6 +1341,15 @@ export type ResolversTypes = ResolversObject<{
   ItemUpsertResult: ResolverTypeWrapper<Omit<ItemUpsertResult, 'record'> & { record: ResolversTypes['Item'] }>;
   WarehouseUpsertResult: ResolverTypeWrapper<Omit<WarehouseUpsertResult, 'record'> & { record: ResolversTypes['Warehouse'] }>;
   MasterEntity: null;
+  StewardTaskStatus: null;
+  StewardDecision: null;
+  MatchCandidate: ResolverTypeWrapper<CandidateView>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  StewardTask: ResolverTypeWrapper<StewardTaskRow>;
+  StewardTaskEdge: ResolverTypeWrapper<Omit<StewardTaskEdge, 'node'> & { node: ResolversTypes['StewardTask'] }>;
+  StewardTaskConnection: ResolverTypeWrapper<ConnectionParent<StewardTaskRow>>;
+  FieldOverride: ResolverTypeWrapper<OverrideView>;
+  UnmergeResult: ResolverTypeWrapper<Omit<UnmergeResult, 'from' | 'to'> & { from: ResolversTypes['GoldenRecord'], to: ResolversTypes['GoldenRecord'] }>;
   ConnectionSchedule: ResolverTypeWrapper<ConnectionSchedule>;
   ConnectionScheduleInput: ConnectionScheduleInput;
   Connection: ResolverTypeWrapper<ConnectionView>;
@@ -1248,6 +1421,13 @@ export type ResolversParentTypes = ResolversObject<{
   SupplierUpsertResult: Omit<SupplierUpsertResult, 'record'> & { record: ResolversParentTypes['Supplier'] };
   ItemUpsertResult: Omit<ItemUpsertResult, 'record'> & { record: ResolversParentTypes['Item'] };
   WarehouseUpsertResult: Omit<WarehouseUpsertResult, 'record'> & { record: ResolversParentTypes['Warehouse'] };
+  MatchCandidate: CandidateView;
+  Float: Scalars['Float']['output'];
+  StewardTask: StewardTaskRow;
+  StewardTaskEdge: Omit<StewardTaskEdge, 'node'> & { node: ResolversParentTypes['StewardTask'] };
+  StewardTaskConnection: ConnectionParent<StewardTaskRow>;
+  FieldOverride: OverrideView;
+  UnmergeResult: Omit<UnmergeResult, 'from' | 'to'> & { from: ResolversParentTypes['GoldenRecord'], to: ResolversParentTypes['GoldenRecord'] };
   ConnectionSchedule: ConnectionSchedule;
   ConnectionScheduleInput: ConnectionScheduleInput;
   Connection: ConnectionView;
@@ -1340,6 +1520,8 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   warehouses?: Resolver<ResolversTypes['WarehouseConnection'], ParentType, ContextType, RequireFields<QueryWarehousesArgs, 'first'>>;
   units?: Resolver<Array<ResolversTypes['Unit']>, ParentType, ContextType, Partial<QueryUnitsArgs>>;
   convertQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType, RequireFields<QueryConvertQuantityArgs, 'quantity' | 'from' | 'to'>>;
+  stewardTasks?: Resolver<ResolversTypes['StewardTaskConnection'], ParentType, ContextType, RequireFields<QueryStewardTasksArgs, 'status' | 'first'>>;
+  stewardTask?: Resolver<Maybe<ResolversTypes['StewardTask']>, ParentType, ContextType, RequireFields<QueryStewardTaskArgs, 'id'>>;
   connections?: Resolver<Array<ResolversTypes['Connection']>, ParentType, ContextType>;
   connection?: Resolver<Maybe<ResolversTypes['Connection']>, ParentType, ContextType, Partial<QueryConnectionArgs>>;
   connectorTypes?: Resolver<Array<ResolversTypes['ConnectorType']>, ParentType, ContextType>;
@@ -1376,6 +1558,11 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   removeItemUnit?: Resolver<ResolversTypes['Item'], ParentType, ContextType, RequireFields<MutationRemoveItemUnitArgs, 'itemId' | 'unit'>>;
   setSupplierItem?: Resolver<ResolversTypes['SupplierItem'], ParentType, ContextType, RequireFields<MutationSetSupplierItemArgs, 'input'>>;
   removeSupplierItem?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveSupplierItemArgs, 'supplierId' | 'itemId'>>;
+  mergeGoldenRecords?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType, RequireFields<MutationMergeGoldenRecordsArgs, 'entity' | 'survivorId' | 'mergedId'>>;
+  resolveStewardTask?: Resolver<ResolversTypes['StewardTask'], ParentType, ContextType, RequireFields<MutationResolveStewardTaskArgs, 'id' | 'decision'>>;
+  unmergeSourceRecord?: Resolver<ResolversTypes['UnmergeResult'], ParentType, ContextType, RequireFields<MutationUnmergeSourceRecordArgs, 'sourceRecordId'>>;
+  setOverride?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType, RequireFields<MutationSetOverrideArgs, 'entity' | 'id' | 'field'>>;
+  clearOverride?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType, RequireFields<MutationClearOverrideArgs, 'entity' | 'id' | 'field'>>;
   createConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationCreateConnectionArgs, 'input'>>;
   updateConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationUpdateConnectionArgs, 'id' | 'expectedVersion' | 'patch'>>;
   testConnection?: Resolver<ResolversTypes['ConnectionTestResult'], ParentType, ContextType, RequireFields<MutationTestConnectionArgs, 'id'>>;
@@ -1411,6 +1598,9 @@ export type CustomerResolvers<ContextType = GraphContext, ParentType extends Res
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   creditLimit?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   paymentTerms?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mergedIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  mergedInto?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  overrides?: Resolver<Array<ResolversTypes['FieldOverride']>, ParentType, ContextType>;
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
   lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1437,6 +1627,9 @@ export type SupplierResolvers<ContextType = GraphContext, ParentType extends Res
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   paymentTerms?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['SupplierItem']>, ParentType, ContextType>;
+  mergedIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  mergedInto?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  overrides?: Resolver<Array<ResolversTypes['FieldOverride']>, ParentType, ContextType>;
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
   lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1467,6 +1660,9 @@ export type ItemResolvers<ContextType = GraphContext, ParentType extends Resolve
   orderMultiple?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   standardCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   suppliers?: Resolver<Array<ResolversTypes['SupplierItem']>, ParentType, ContextType>;
+  mergedIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  mergedInto?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  overrides?: Resolver<Array<ResolversTypes['FieldOverride']>, ParentType, ContextType>;
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
   lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1485,6 +1681,9 @@ export type WarehouseResolvers<ContextType = GraphContext, ParentType extends Re
   history?: Resolver<Array<ResolversTypes['RecordVersion']>, ParentType, ContextType, RequireFields<WarehouseHistoryArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   address?: Resolver<ResolversTypes['Address'], ParentType, ContextType>;
+  mergedIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  mergedInto?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  overrides?: Resolver<Array<ResolversTypes['FieldOverride']>, ParentType, ContextType>;
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
   lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1589,6 +1788,57 @@ export type WarehouseUpsertResultResolvers<ContextType = GraphContext, ParentTyp
 }>;
 
 export type MasterEntityResolvers = { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' };
+
+export type StewardTaskStatusResolvers = { OPEN: 'open', MERGED: 'merged', REJECTED: 'rejected' };
+
+export type StewardDecisionResolvers = { MERGE: 'merge', REJECT: 'reject' };
+
+export type MatchCandidateResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['MatchCandidate'] = ResolversParentTypes['MatchCandidate']> = ResolversObject<{
+  goldenId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  golden?: Resolver<Maybe<ResolversTypes['GoldenRecord']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type StewardTaskResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StewardTask'] = ResolversParentTypes['StewardTask']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['MasterEntity'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['StewardTaskStatus'], ParentType, ContextType>;
+  sourceRecord?: Resolver<ResolversTypes['SourceRecord'], ParentType, ContextType>;
+  golden?: Resolver<Maybe<ResolversTypes['GoldenRecord']>, ParentType, ContextType>;
+  candidates?: Resolver<Array<ResolversTypes['MatchCandidate']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mergedInto?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type StewardTaskEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StewardTaskEdge'] = ResolversParentTypes['StewardTaskEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['StewardTask'], ParentType, ContextType>;
+}>;
+
+export type StewardTaskConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StewardTaskConnection'] = ResolversParentTypes['StewardTaskConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['StewardTaskEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['StewardTask']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type FieldOverrideResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FieldOverride'] = ResolversParentTypes['FieldOverride']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  setBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  setAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type UnmergeResultResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['UnmergeResult'] = ResolversParentTypes['UnmergeResult']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType>;
+}>;
 
 export type ConnectionScheduleResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ConnectionSchedule'] = ResolversParentTypes['ConnectionSchedule']> = ResolversObject<{
   everySeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1719,6 +1969,14 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   ItemUpsertResult?: ItemUpsertResultResolvers<ContextType>;
   WarehouseUpsertResult?: WarehouseUpsertResultResolvers<ContextType>;
   MasterEntity?: MasterEntityResolvers;
+  StewardTaskStatus?: StewardTaskStatusResolvers;
+  StewardDecision?: StewardDecisionResolvers;
+  MatchCandidate?: MatchCandidateResolvers<ContextType>;
+  StewardTask?: StewardTaskResolvers<ContextType>;
+  StewardTaskEdge?: StewardTaskEdgeResolvers<ContextType>;
+  StewardTaskConnection?: StewardTaskConnectionResolvers<ContextType>;
+  FieldOverride?: FieldOverrideResolvers<ContextType>;
+  UnmergeResult?: UnmergeResultResolvers<ContextType>;
   ConnectionSchedule?: ConnectionScheduleResolvers<ContextType>;
   Connection?: ConnectionResolvers<ContextType>;
   ConnectorType?: ConnectorTypeResolvers<ContextType>;
