@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableName, sql } from 'drizzle-orm';
 import type { Actor } from '../actor';
 import type { Pool } from 'pg';
 import { sqlArray, type Db } from '../db/pool';
@@ -79,6 +79,8 @@ export interface PageProgress extends Counts {
 }
 
 const ENTITIES = new Set<string>(Object.keys(SPECS));
+/** Records a run inserts before it first refreshes the planner's statistics (then again at each doubling). */
+const ANALYZE_AFTER = 20_000;
 const running = new Set<string>();
 
 /**
@@ -303,6 +305,8 @@ export class SyncRunner {
       // While a page is committed, the next one is read, hashed, mapped and cleaned: the source, this process and
       // the database work at once. A page read ahead but not committed when the run stops is simply read again.
       let next: Promise<PreparedPage> | null = readAndPrepare(pageToken);
+      let inserted = 0;
+      let analyzedAt = ANALYZE_AFTER / 2;
       while (next) {
         const prepared: PreparedPage = await next;
         const token = prepared.page.nextPageToken;
@@ -312,10 +316,24 @@ export class SyncRunner {
         const counts = await this.db.transaction((tx) =>
           this.applyPage(tx, run, connection, connector, ctx, stream, prepared, actor),
         );
+        inserted += counts.inserted;
+        if (inserted >= analyzedAt * 2) {
+          // A large first load outgrows the planner's statistics long before autovacuum samples the tables again,
+          // and plans made for a few hundred rows (nested loops, hashes of a whole table) then slow every page.
+          // Sampling again each time the run has doubled what it inserted keeps that to a handful of ANALYZEs.
+          analyzedAt = inserted;
+          await this.analyze(stream.entity as MasterEntity);
+        }
         hooks.onPage?.({ runId: run.id, stream: stream.name, ...counts });
       }
     }
     if (mode === 'full') await this.db.transaction((tx) => this.markUnseenDeleted(tx, run, connection, stream, actor));
+  }
+
+  /** Refreshes the planner's statistics of the tables a sync of this entity writes and reads. */
+  private async analyze(entity: MasterEntity): Promise<void> {
+    const table = getTableName(SPECS[entity].table);
+    await this.db.execute(sql.raw(`ANALYZE source_records, crosswalk, "${table}"`));
   }
 
   private async readWithRetry(
@@ -447,7 +465,12 @@ export class SyncRunner {
           return { e, h: old?.content_hash ?? null, d: old ? old.deleted_at !== null : null };
         }),
       )}::jsonb) AS x(e text, h text, d boolean)
-      JOIN source_records s ON s.system = ${connection.name} AND s.stream = ${stream.name} AND s.external_id = x.e
+      -- One index probe per record, whatever the statistics say (LIMIT keeps the subquery from being flattened
+      -- into a join that, with statistics from before a large load, hashed the whole stream for every page).
+      CROSS JOIN LATERAL (
+        SELECT * FROM source_records
+        WHERE system = ${connection.name} AND stream = ${stream.name} AND external_id = x.e LIMIT 1
+      ) s
       WHERE s.content_hash IS DISTINCT FROM x.h OR (s.deleted_at IS NOT NULL) IS DISTINCT FROM x.d`);
     for (const r of checked.rows as StoredSource[]) existing.set(r.external_id, r);
     const touch: string[] = [];
