@@ -19,6 +19,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { generate, markerMatches, readMarker } from './generate';
 import { databaseUrl, dataOptions, formatSizes, ISSUE_SIZES, parse, sameSizes } from './lib/options';
+import { type CpuSpent, measureCpu } from './lib/cpu';
 import { machine, RESULTS_FILE, writeSection } from './lib/results';
 import { Rng, streamSeed } from './lib/rng';
 import { OUT_DIR, ROOT, type Server, startServer } from './lib/servers';
@@ -64,8 +65,12 @@ const GOAL_STATEMENTS = 3;
 const BODIES = 2_000;
 /** Requests per query and server checked for equal answers and counted for SQL statements before the load. */
 const SAMPLES = 25;
-/** The measured time per query and server is split into this many rounds, alternating the servers. */
-const ROUNDS = 2;
+/**
+ * The measured time per query and server is split into this many rounds, alternating the servers. On a machine
+ * shared with other work, a burst of it lasting seconds fell on one server's whole half of a two-round measurement and
+ * moved the ratio by tens of percent from run to run; shorter rounds spread such bursts over both servers.
+ */
+const ROUNDS = 6;
 
 const cursor = (code: string, id: string) => Buffer.from(JSON.stringify([code, id])).toString('base64url');
 const body = (name: QueryName, variables: Record<string, unknown>) =>
@@ -116,6 +121,8 @@ interface Figures {
   p99: number;
   statements: number[];
   errors: number;
+  /** CPU milliseconds per response of the server process and of PostgreSQL (null where not measurable). */
+  cpu: { server: number | null; database: number | null };
 }
 
 interface Sample {
@@ -124,10 +131,16 @@ interface Sample {
   /** Milliseconds of each successful response, at full precision (autocannon's own histogram keeps whole ms). */
   latencies: number[];
   seconds: number;
+  cpu: CpuSpent;
 }
 
 /** One autocannon run against one server, cycling through the bodies. */
-async function load(server: Server, bodies: string[], seconds: number, connections: number): Promise<Sample> {
+async function load(
+  server: Server,
+  bodies: string[],
+  seconds: number,
+  connections: number,
+): Promise<Omit<Sample, 'cpu'>> {
   let next = 0;
   const latencies: number[] = [];
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -167,6 +180,19 @@ const range = (xs: number[]) => {
   return lo === hi ? String(lo) : `${lo}–${hi}`;
 };
 const statementsText = (xs: number[]) => `${range(xs)} SQL statement${Math.max(...xs) === 1 ? '' : 's'}`;
+/** CPU milliseconds per response over some rounds, or null if any round could not be measured. */
+function perResponse(runs: Sample[], responses: number, pick: (c: CpuSpent) => number | null): number | null {
+  let ms = 0;
+  for (const r of runs) {
+    const v = pick(r.cpu);
+    if (v === null) return null;
+    ms += v;
+  }
+  return responses ? ms / responses : null;
+}
+
+const cpuText = (c: Figures['cpu']) =>
+  `${c.server === null ? '–' : fmt(c.server, 2)} + ${c.database === null ? '–' : fmt(c.database, 2)}`;
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -261,7 +287,10 @@ export async function run(argv: string[]): Promise<void> {
       const samples = new Map<Server, Sample[]>(servers.map((s) => [s, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (const server of round % 2 ? [baseline, mdhub] : [mdhub, baseline]) {
-          samples.get(server)!.push(await load(server, bodies[q], duration / ROUNDS, connections));
+          const { result, spent } = await measureCpu(server.child.pid, opts.database, () =>
+            load(server, bodies[q], duration / ROUNDS, connections),
+          );
+          samples.get(server)!.push({ ...result, cpu: spent });
         }
       }
       for (const server of servers) {
@@ -273,12 +302,17 @@ export async function run(argv: string[]): Promise<void> {
           p99: percentile(latencies, 99),
           statements: statements.get(server)!,
           errors: runs.reduce((sum, r) => sum + r.errors, 0),
+          cpu: {
+            server: perResponse(runs, latencies.length, (c) => c.server),
+            database: perResponse(runs, latencies.length, (c) => c.database),
+          },
         };
         results.set(`${q}/${server.name}`, figures);
         console.log(
           `${QUERIES[q].title.padEnd(28)} ${server.name.padEnd(9)} ` +
             `${fmt(figures.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(figures.p50, 1)} ms  ` +
-            `p99 ${fmt(figures.p99, 1)} ms  ${range(figures.statements)} SQL statements/request` +
+            `p99 ${fmt(figures.p99, 1)} ms  ${range(figures.statements)} SQL statements/request  ` +
+            `CPU ms/request ${cpuText(figures.cpu)}` +
             (figures.errors ? `  ${figures.errors} errors` : ''),
         );
       }
@@ -296,7 +330,7 @@ export async function run(argv: string[]): Promise<void> {
     const ratio = m.requestsPerSecond / b.requestsPerSecond;
     const line = (name: string, f: Figures, last: string) =>
       `| ${QUERIES[q].title} | ${name} | ${fmt(f.requestsPerSecond)} | ${fmt(f.p50, 1)} | ${fmt(f.p99, 1)} | ` +
-      `${range(f.statements)} | ${last} |`;
+      `${range(f.statements)} | ${cpuText(f.cpu)} | ${last} |`;
     rows.push(line('mdhub', m, `${fmt(ratio * 100)} %`), line('baseline', b, ''));
     const maxStatements = Math.max(...m.statements);
     const met = ratio >= GOAL_RATIO && maxStatements <= GOAL_STATEMENTS;
@@ -307,8 +341,8 @@ export async function run(argv: string[]): Promise<void> {
     if (m.errors || b.errors) verdicts.push(`  - errors during the load: mdhub ${m.errors}, baseline ${b.errors}`);
   }
   const table = [
-    '| Query | Server | req/s | p50 ms | p99 ms | SQL statements/request | mdhub / baseline |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| Query | Server | req/s | p50 ms | p99 ms | SQL statements/request | CPU ms/request: server + PostgreSQL | mdhub / baseline |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
   console.log(`\n${table}\n\n${verdicts.join('\n')}\n\nwhole run: ${seconds.toFixed(0)} s`);
@@ -339,7 +373,9 @@ random countries, as often as customers have them, from the first page or a rand
 pages). Per query, each server gets ${warmup} s of warm-up, then ${duration} s measured in ${ROUNDS} alternating rounds, so that
 anything else the machine does falls on both alike; latencies are per response. Before the load, ${SAMPLES} requests
 per query go to both servers: their JSON answers must be identical, and their \`x-sql-statements\` headers give the
-statements per request.
+statements per request. CPU per request is the user + system time of the server process and of the bench
+database's PostgreSQL backends (from /proc) over the measured rounds, divided by the responses: the work a request
+costs, which other work on the machine disturbs much less than requests/s.
 
 ${table}
 
