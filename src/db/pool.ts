@@ -194,19 +194,21 @@ export class TableReader {
   /** The columns of some properties (in table order, each once), or of all when `props` is null or undefined. */
   columnSet(props?: readonly string[] | null): ColumnSet {
     if (!props) return this.all;
+    // Kept under the properties as asked: a hot read asks the same way every time, and finds its set at once.
+    const asked = props.join(',');
+    let set = this.sets.get(asked);
+    if (set) return set;
     for (const p of props) if (!this.byProp.has(p)) throw new Error(`${this.name} has no column for ${p}`);
     const wanted = new Set(props);
     const chosen = [...this.byProp.keys()].filter((p) => wanted.has(p));
-    if (chosen.length === this.all.width) return this.all;
-    const key = chosen.join(',');
-    let set = this.sets.get(key);
-    if (!set) {
-      set = new ColumnSet(
-        chosen,
-        chosen.map((p) => this.byProp.get(p)!),
-      );
-      if (this.sets.size < MAX_COLUMN_SETS) this.sets.set(key, set);
-    }
+    set =
+      chosen.length === this.all.width
+        ? this.all
+        : new ColumnSet(
+            chosen,
+            chosen.map((p) => this.byProp.get(p)!),
+          );
+    if (this.sets.size < MAX_COLUMN_SETS) this.sets.set(asked, set);
     return set;
   }
 
