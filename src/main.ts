@@ -49,11 +49,13 @@ async function main(argv: string[]): Promise<number> {
       const workers = config.workers
         ? `${config.workerConcurrency} at a time, queue on ${queueName(await hub.services.sync.jobs.backend())}`
         : 'off (MDHUB_WORKERS=false)';
+      // Listening for signals before saying so: a supervisor may send one as soon as it reads the banner.
+      const stopped = untilSignal(() => hub.close());
       console.log(
         `mdhub ${hub.services.version} is up on ${where}\n  GraphQL: ${hub.url}/graphql\n  IDE:     ${hub.url}/graphiql\n` +
           `  Sync workers: ${workers}`,
       );
-      await untilSignal(() => hub.close());
+      await stopped;
       return 0;
     }
     case 'worker': {
@@ -61,11 +63,12 @@ async function main(argv: string[]): Promise<number> {
       try {
         const queue = await services.sync.jobs.start({ workers: true, scheduler: true });
         const where = database.mode === 'embedded' ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
+        const stopped = untilSignal(() => services.sync.jobs.close());
         console.log(
           `mdhub ${services.version} worker is up on ${where}: ${config.workerConcurrency} sync jobs at a time, ` +
             `queue on ${queueName(queue.backend)}`,
         );
-        await untilSignal(() => services.sync.jobs.close());
+        await stopped;
       } finally {
         await services.sync.jobs.close();
         await database.close();

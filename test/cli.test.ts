@@ -116,3 +116,53 @@ describe('mdhub connectors', () => {
     expect(out).toContain('credentials.token');
   }, 60_000);
 });
+
+describe('mdhub worker', () => {
+  it('runs the sync workers without an API, says so, and stops cleanly on SIGTERM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdhub-worker-'));
+    try {
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'mdhub'), 'worker'], {
+        env: {
+          ...process.env,
+          DATABASE_URL: '',
+          REDIS_URL: '',
+          MDHUB_DATA_DIR: dir,
+          MDHUB_WORKER_CONCURRENCY: '3',
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<string>((r) => child.on('exit', (code, signal) => r(`${code ?? signal}`)));
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const onData = (d: Buffer) => {
+          out += d;
+          if (/worker is up/.test(out)) resolve();
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        void exited.then((code) => reject(new Error(`mdhub worker exited with ${code}:\n${out}`)));
+      });
+      expect(out).toMatch(
+        /worker is up on embedded database in .*: 3 sync jobs at a time, queue on PostgreSQL \(BullMQ backend\)/,
+      );
+      child.kill('SIGTERM');
+      const status = await exited;
+      // The output says why, should it not stop cleanly.
+      if (status !== '0') throw new Error(`mdhub worker ended with ${status}:\n${out}`);
+      expect(fs.existsSync(path.join(dir, 'mdhub.lock'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('is listed by mdhub help', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'mdhub'), 'help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    expect(out).toMatch(/^ {2}worker {2,}run sync workers and the scheduler only/m);
+  }, 60_000);
+});
