@@ -30,6 +30,11 @@ function rootResolvers(): Resolvers {
   };
 }
 
+/** The resolvers of every module, merged as the server uses them. */
+export function hubResolvers(): Resolvers {
+  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers);
+}
+
 /** Deep-merges the resolver maps of the modules (each module owns the fields of its types). */
 function mergeResolvers(...maps: Resolvers[]): Resolvers {
   const out: Record<string, Record<string, unknown>> = {};
@@ -135,7 +140,7 @@ export function createApolloServer(opts: {
 }): ApolloServer<GraphContext> {
   return new ApolloServer<GraphContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers) as never,
+    resolvers: hubResolvers() as never,
     formatError,
     includeStacktraceInErrorResponses: opts.development,
     csrfPrevention: true,

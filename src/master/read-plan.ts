@@ -29,12 +29,15 @@ const TABLE_OF = {
 };
 
 const ADDRESS = ['street', 'postalCode', 'city', 'region', 'country'];
-/** Relations and history are loaded by the record's id, which every planned read includes anyway. */
-const BY_ID = { sourceRefs: [], history: [] };
+/**
+ * Fields every golden record has: relations, history and merges are loaded by the record's id, which every planned
+ * read includes anyway; only a merged (archived) record looks up what it was merged into (mdm/resolvers.ts).
+ */
+const BY_ID = { sourceRefs: [], history: [], mergedIds: [], overrides: [], mergedInto: ['status'] };
 
 /**
- * The columns a field's resolver (master/resolvers.ts) reads, for the fields not answered from the column of
- * their own name. A selected field that is neither here nor a column makes the whole row read.
+ * The columns a field's resolver (in master/resolvers.ts, or another module's for the same type) reads, for the
+ * fields not answered from the column of their own name. A selected field that is neither here nor a column makes the whole row read.
  * test/master/read-plan.test.ts runs every resolver of these types against this table.
  */
 export const FIELD_COLUMNS: Record<PlannedType, Record<string, readonly string[]>> = {

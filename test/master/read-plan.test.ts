@@ -2,8 +2,7 @@ import { type FieldNode, isObjectType, Kind, type OperationDefinitionNode, parse
 import { buildSchemaFromSdl } from '../../src/graphql/sdl';
 import { Selection } from '../../src/graphql/selection';
 import { columnsFor, FIELD_COLUMNS } from '../../src/master/read-plan';
-import { masterResolvers } from '../../src/master/resolvers';
-import { syncResolvers } from '../../src/sync/resolvers';
+import { hubResolvers } from '../../src/graphql/server';
 
 /** The selection below the one root field of `query`, as a resolver of that field would see it. */
 function selectionOf(query: string): Selection {
@@ -32,10 +31,8 @@ async function propsRead(type: string, field: string): Promise<string[]> {
       has: (_, p) => (typeof p === 'string' && read.add(p), true),
     },
   );
-  const own = [masterResolvers, syncResolvers].map(
-    (m) => (m as Record<string, Record<string, unknown> | undefined>)[type]?.[field],
-  );
-  const resolver = (own.find(Boolean) ?? ((r: Record<string, unknown>) => r[field])) as (...a: unknown[]) => unknown;
+  const own = (hubResolvers() as Record<string, Record<string, unknown> | undefined>)[type]?.[field];
+  const resolver = (own ?? ((r: Record<string, unknown>) => r[field])) as (...a: unknown[]) => unknown;
   try {
     await resolver(row, {}, { loaders: anything, services: anything }, anything);
   } catch {
