@@ -171,6 +171,9 @@ function expectResumedLikeReference(atKill: RunRow, after: Awaited<ReturnType<ty
   expect(atKill.read % PAGE).toBe(0);
   // Resumed by a second worker, once.
   expect(finalRun).toMatchObject({ status: 'succeeded', attempts: 2 });
+  console.log(
+    `killed after ${atKill.read} of ${N} records were committed; the next worker read the other ${N - atKill.read}`,
+  );
   expect(after.sourceRecords).toHaveLength(N);
   expect(after.customers.length).toBeGreaterThan(0);
   expect(after).toEqual(reference);
