@@ -1,40 +1,17 @@
-import '../../connectors';
-import { SyncRunner } from '../../src/sync/runner';
-import { FakeSource } from '../helpers/fake-json-source';
-import { startTestHub, type TestHub } from '../helpers/hub';
+import { startSyncFixture, type SyncFixture } from '../helpers/sync';
 
 /**
  * Values written through the API are the hub's own source record of the golden record, so that recomputing it
  * from its sources (after a connector's record changes) weighs them instead of forgetting them.
  */
-let hub: TestHub;
-let runner: SyncRunner;
-const source = new FakeSource();
-let connectionId: string;
+let f: SyncFixture;
 
 beforeAll(async () => {
-  await source.start();
-  hub = await startTestHub();
-  runner = new SyncRunner(hub.db.database, hub.services.connections, { defaultRegion: 'DE', pageSize: 50 });
-  const c = await hub.services.connections.create(
-    {
-      name: 'erp',
-      type: 'http-json',
-      settings: { baseUrl: source.baseUrl, streams: [{ name: 'customers', entity: 'customer', path: '/customers' }] },
-    },
-    { kind: 'user', id: 'test' },
-  );
-  connectionId = c.id;
+  f = await startSyncFixture({ name: 'erp', runner: { pageSize: 50 } });
 });
-afterAll(async () => {
-  await hub?.close();
-  await source.stop();
-});
+afterAll(() => f?.close());
 
-async function sync() {
-  const run = await runner.createRun(connectionId, 'incremental', 'test');
-  return runner.execute(run.id);
-}
+const sync = () => f.sync('incremental');
 
 const CUSTOMER = `id code version name phone email paymentTerms address { city country }
   sourceRecords { system externalId canonical } lineage { field system }`;
@@ -43,7 +20,7 @@ describe('API writes as the hub’s own source record', () => {
   let id: string;
 
   it('records what a create and an update wrote, merged, under system mdhub', async () => {
-    const created = await hub.gql(`mutation($i: CustomerInput!) { createCustomer(input: $i) { id version } }`, {
+    const created = await f.hub.gql(`mutation($i: CustomerInput!) { createCustomer(input: $i) { id version } }`, {
       i: {
         name: 'Präzisionsteile Vogel GmbH',
         taxId: 'DE 281 547 396',
@@ -52,12 +29,12 @@ describe('API writes as the hub’s own source record', () => {
       },
     });
     id = created.data!.createCustomer.id;
-    const updated = await hub.gql(
+    const updated = await f.hub.gql(
       `mutation($id: ID!) { updateCustomer(id: $id, expectedVersion: 1, patch: { paymentTerms: "30 Tage netto" }) { version } }`,
       { id },
     );
     expect(updated.data!.updateCustomer.version).toBe(2);
-    const r = await hub.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id });
+    const r = await f.hub.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id });
     expect(r.data!.customer.sourceRecords).toEqual([
       {
         system: 'mdhub',
@@ -74,7 +51,7 @@ describe('API writes as the hub’s own source record', () => {
   });
 
   it('keeps the API’s values when a connector’s record joins the golden record and when it changes later', async () => {
-    source.collections.set('customers', [
+    f.source.collections.set('customers', [
       {
         id: 'K-7',
         updatedAt: '2026-01-01T00:00:00.000Z',
@@ -85,7 +62,7 @@ describe('API writes as the hub’s own source record', () => {
       },
     ]);
     expect(await sync()).toMatchObject({ status: 'succeeded', inserted: 1 });
-    let r = await hub.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id });
+    let r = await f.hub.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id });
     // Joined by tax id: the source adds its e-mail; the phone and terms only the API gave are still there.
     expect(r.data!.customer).toMatchObject({
       id,
@@ -97,16 +74,16 @@ describe('API writes as the hub’s own source record', () => {
 
     // A user corrects the terms; later the ERP record changes its city. The correction outlives the recompute.
     const v = r.data!.customer.version;
-    await hub.gql(
+    await f.hub.gql(
       `mutation($id: ID!, $v: Int!) { updateCustomer(id: $id, expectedVersion: $v, patch: { paymentTerms: "60 Tage netto" }) { version } }`,
       { id, v },
     );
-    const rows = source.collections.get('customers')!;
+    const rows = f.source.collections.get('customers')!;
     // Stamped after the user's edit, by the source's own clock: the ERP's address is now the most recent.
     const later = new Date(Date.now() + 1000).toISOString();
     rows[0] = { ...rows[0]!, address: { city: 'Esslingen', country: 'DE' }, updatedAt: later };
     expect(await sync()).toMatchObject({ status: 'succeeded', updated: 1 });
-    r = await hub.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id });
+    r = await f.hub.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id });
     expect(r.data!.customer).toMatchObject({
       paymentTerms: '60 Tage netto',
       phone: '+49711123456',
@@ -119,7 +96,7 @@ describe('API writes as the hub’s own source record', () => {
   });
 
   it('records the changed fields of a bulk upsert in one statement with the rest', async () => {
-    const res = await hub.gql(
+    const res = await f.hub.gql(
       `mutation($r: [CustomerInput!]!) { upsertCustomers(by: CODE, records: $r) { outcome record { id } } }`,
       {
         r: [
@@ -130,7 +107,7 @@ describe('API writes as the hub’s own source record', () => {
     );
     expect(res.errors).toBeUndefined();
     const ids = res.data!.upsertCustomers.map((u: { record: { id: string } }) => u.record.id);
-    const stored = await hub.db.database.pool.query(
+    const stored = await f.hub.db.database.pool.query(
       `SELECT external_id, canonical->>'name' AS name FROM source_records WHERE system = 'mdhub' AND external_id = ANY($1) ORDER BY name`,
       [ids],
     );

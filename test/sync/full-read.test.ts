@@ -1,16 +1,10 @@
-import '../../connectors';
-import { SyncRunner } from '../../src/sync/runner';
-import { FakeSource } from '../helpers/fake-json-source';
-import { startTestHub, type TestHub } from '../helpers/hub';
+import { startSyncFixture, type SyncFixture } from '../helpers/sync';
 
 /**
  * Full reads at scale: a page larger than PostgreSQL's parameter limit allows for a multi-row VALUES list, and a
  * second full read whose unchanged records cost no write per record, yet still count as seen.
  */
-let hub: TestHub;
-let runner: SyncRunner;
-const source = new FakeSource();
-let connectionId: string;
+let f: SyncFixture;
 const RECORDS = 3_500;
 
 const T0 = Date.UTC(2026, 2, 1);
@@ -25,34 +19,16 @@ const customer = (i: number) => ({
 });
 
 beforeAll(async () => {
-  await source.start();
-  hub = await startTestHub();
-  runner = new SyncRunner(hub.db.database, hub.services.connections, { defaultRegion: 'DE', pageSize: 5_000 });
-  source.collections.set(
+  f = await startSyncFixture({ runner: { pageSize: 5_000 } });
+  f.source.collections.set(
     'customers',
     Array.from({ length: RECORDS }, (_, i) => customer(i + 1)),
   );
-  const c = await hub.services.connections.create(
-    {
-      name: 'crm',
-      type: 'http-json',
-      settings: { baseUrl: source.baseUrl, streams: [{ name: 'customers', entity: 'customer', path: '/customers' }] },
-    },
-    { kind: 'user', id: 'test' },
-  );
-  connectionId = c.id;
 });
-afterAll(async () => {
-  await hub?.close();
-  await source.stop();
-});
+afterAll(() => f?.close());
 
-async function fullSync() {
-  const run = await runner.createRun(connectionId, 'full', 'test');
-  return runner.execute(run.id);
-}
-
-const query = async (text: string, values: unknown[] = []) => (await hub.db.database.pool.query(text, values)).rows;
+const fullSync = () => f.sync('full');
+const query = async (text: string, values: unknown[] = []) => (await f.hub.db.database.pool.query(text, values)).rows;
 
 describe('full reads', () => {
   it('takes a page of 3,500 new records in one transaction (22 golden columns each: more than 65,535 values)', async () => {
@@ -69,7 +45,7 @@ describe('full reads', () => {
   });
 
   it('writes nothing per unchanged record on a second full read, deletes what the source dropped, and still knows when each record was last seen', async () => {
-    const rows = source.collections.get('customers')!;
+    const rows = f.source.collections.get('customers')!;
     const before = new Map(
       (await query(`SELECT external_id, xmin::text AS xmin FROM source_records`)).map((r) => [r.external_id, r.xmin]),
     );
@@ -97,13 +73,13 @@ describe('full reads', () => {
     // The per-page lists of seen records are gone once the deletes are applied.
     expect(await query(`SELECT count(*)::int AS n FROM sync_run_seen`)).toEqual([{ n: 0 }]);
 
-    const g = await hub.gql(
+    const g = await f.hub.gql(
       `{ customer(sourceRef: { system: "crm", externalId: "K00001" }) { sourceRecords { lastSeenAt firstSeenAt } } }`,
     );
     const seen = g.data!.customer.sourceRecords[0];
     expect(Date.parse(seen.lastSeenAt)).toBeGreaterThanOrEqual(Date.parse(run.startedAt!.toISOString()));
     expect(Date.parse(seen.firstSeenAt)).toBeLessThan(Date.parse(run.startedAt!.toISOString()));
-    const gone = await hub.gql(
+    const gone = await f.hub.gql(
       `{ customer(sourceRef: { system: "crm", externalId: "${dropped.id}" }) { status sourceRecords { lastSeenAt deletedAt } } }`,
     );
     expect(gone.data!.customer.status).toBe('ARCHIVED');

@@ -1,17 +1,11 @@
-import '../../connectors';
-import { SyncRunner } from '../../src/sync/runner';
-import { FakeSource } from '../helpers/fake-json-source';
-import { startTestHub, type TestHub } from '../helpers/hub';
+import { startSyncFixture, type SyncFixture } from '../helpers/sync';
 
 /**
  * The runner reads and prepares the next page while it commits the current one. A record listed on two
  * consecutive pages (a source changing it during the read) must still end as its last version, counted once as
  * new, with one source record and one golden record.
  */
-let hub: TestHub;
-let runner: SyncRunner;
-const source = new FakeSource();
-let connectionId: string;
+let f: SyncFixture;
 
 const row = (id: string, minute: number, name: string) => ({
   id,
@@ -21,32 +15,13 @@ const row = (id: string, minute: number, name: string) => ({
 });
 
 beforeAll(async () => {
-  await source.start();
-  hub = await startTestHub();
-  runner = new SyncRunner(hub.db.database, hub.services.connections, { defaultRegion: 'DE', pageSize: 2 });
-  const c = await hub.services.connections.create(
-    {
-      name: 'shop',
-      type: 'http-json',
-      settings: { baseUrl: source.baseUrl, streams: [{ name: 'customers', entity: 'customer', path: '/customers' }] },
-    },
-    { kind: 'user', id: 'test' },
-  );
-  connectionId = c.id;
+  f = await startSyncFixture({ name: 'shop', runner: { pageSize: 2 } });
 });
-afterAll(async () => {
-  await hub?.close();
-  await source.stop();
-});
-
-async function sync(mode: 'full' | 'incremental') {
-  const run = await runner.createRun(connectionId, mode, 'test');
-  return runner.execute(run.id);
-}
+afterAll(() => f?.close());
 
 const names = async () =>
   (
-    await hub.db.database.pool.query(
+    await f.hub.db.database.pool.query(
       `SELECT s.external_id, c.name FROM source_records s JOIN customers c ON c.id = s.golden_id ORDER BY 1`,
     )
   ).rows;
@@ -54,13 +29,13 @@ const names = async () =>
 describe('pages prepared while the previous one commits', () => {
   it('applies a record listed on two consecutive pages once, as its last version', async () => {
     // Pages of 2: [A1, X(v1)] [X(v2), B2]: X's second version is prepared while its first is being committed.
-    source.collections.set('customers', [
+    f.source.collections.set('customers', [
       row('A-0001', 1, 'Alpha GmbH'),
       row('X-0009', 2, 'Xaver Erste Fassung GmbH'),
       row('X-0009', 3, 'Xaver Zweite Fassung GmbH'),
       row('B-0002', 4, 'Beta AG'),
     ]);
-    const run = await sync('full');
+    const run = await f.sync('full');
     expect(run).toMatchObject({ status: 'succeeded', read: 4, inserted: 3, updated: 1, failed: 0 });
     expect(await names()).toEqual([
       { external_id: 'A-0001', name: 'Alpha GmbH' },
@@ -71,20 +46,20 @@ describe('pages prepared while the previous one commits', () => {
 
   it('takes a version the previous page replaced even when it equals what was stored before the run', async () => {
     // Stored now: X as v2. The source lists v3 and then v2 again: the run must end at v2, the last listed.
-    source.collections.set('customers', [
+    f.source.collections.set('customers', [
       row('A-0001', 1, 'Alpha GmbH'),
       row('X-0009', 5, 'Xaver Dritte Fassung GmbH'),
       row('X-0009', 6, 'Xaver Zweite Fassung GmbH'),
       row('B-0002', 7, 'Beta AG'),
     ]);
-    const run = await sync('full');
+    const run = await f.sync('full');
     expect(run).toMatchObject({ status: 'succeeded', read: 4, failed: 0, deleted: 0 });
     expect(await names()).toEqual([
       { external_id: 'A-0001', name: 'Alpha GmbH' },
       { external_id: 'B-0002', name: 'Beta AG' },
       { external_id: 'X-0009', name: 'Xaver Zweite Fassung GmbH' },
     ]);
-    const history = await hub.db.database.pool.query(
+    const history = await f.hub.db.database.pool.query(
       `SELECT h.data->>'name' AS name FROM record_history h JOIN source_records s ON s.golden_id = h.entity_id
        WHERE s.external_id = 'X-0009' ORDER BY h.version`,
     );
