@@ -4,13 +4,15 @@
  * blocking, in a fixed number of statements per page whatever its size; match.ts scores and decides in JS.
  *
  * Blocking: a candidate shares a block with the input, and blocks are small, so every probe is an index scan:
- * - customers and suppliers: the same postal code in the same country, the same phone, the same e-mail address;
- *   an input with none of these is compared by name (the trigram index on search_text) within its country;
- * - warehouses: the same postal code in the same country, else by name;
+ * - customers and suppliers: the same postal code in the same country, the same phone, the same e-mail address.
+ *   One with none of these is found by its keys only (and among its page): probing the trigram index by name over a
+ *   whole country costs tens of milliseconds per input at a million records;
+ * - warehouses: the same postal code in the same country, else by name (the trigram index on search_text);
  * - items: by name (trigram index), as they have nothing else to block on.
  * Within a block candidates are ranked by pg_trgm similarity of search_text, those under BLOCK_SIMILARITY_FLOOR
  * dropped, and at most CANDIDATES_PER_INPUT kept; a block probe reads at most BLOCK_ROWS rows, so one shared
- * switchboard number or role mailbox cannot make a page slow.
+ * switchboard number or role mailbox cannot make a page slow. Each candidate comes with the names its live source
+ * records give it: the golden name is one source's spelling, and the input may be typed like another's.
  *
  * Records of one page also match each other, in page order: each record sees the earlier records of its page that
  * share a block or a key as candidates, under the golden id they were given. Two new duplicates in one page so
@@ -39,8 +41,6 @@ import {
 export const BLOCK_SIMILARITY_FLOOR = 0.1;
 /** Candidates kept per input from all blocks together, best similarity first. */
 export const CANDIDATES_PER_INPUT = 8;
-/** Contributing source records compared per candidate golden record, the most recently staged first. */
-export const SOURCES_PER_CANDIDATE = 4;
 /** Rows one block probe reads at most. */
 export const BLOCK_ROWS = 200;
 /** Name similarity (match.ts grams) at which records of one page without a shared block compare by name. */
@@ -76,7 +76,13 @@ interface Blocking {
   postal: boolean;
   phone: boolean;
   email: boolean;
-  /** Whether the by-name probe is limited to the input's country. */
+  /**
+   * When the trigram index on search_text is probed by name: always (items, which have nothing else to block on),
+   * for inputs without a block of their own (warehouses, few), or never (customers and suppliers: a name probe over
+   * a whole country reads the posting lists of common trigrams, 'gmb', 'mbh', for every such input).
+   */
+  byName: 'always' | 'withoutBlock' | 'never';
+  /** Whether names are compared within the input's country only. */
   nameInCountry: boolean;
 }
 
@@ -98,6 +104,7 @@ const party = (table: string): Blocking => ({
   postal: true,
   phone: true,
   email: true,
+  byName: 'never',
   nameInCountry: true,
 });
 
@@ -111,6 +118,7 @@ const BLOCKING: Record<MasterEntity, Blocking> = {
     postal: true,
     phone: false,
     email: false,
+    byName: 'withoutBlock',
     nameInCountry: true,
   },
   item: {
@@ -120,6 +128,7 @@ const BLOCKING: Record<MasterEntity, Blocking> = {
     postal: false,
     phone: false,
     email: false,
+    byName: 'always',
     nameInCountry: false,
   },
 };
@@ -248,6 +257,7 @@ export async function matchPage(
   // An input whose key hit stands needs no fuzzy candidates.
   const dbCandidates = new Map<number, MatchCandidate[]>();
   const needFuzzy: number[] = [];
+  const pageOnly = new Set<number>();
   open.forEach((i) => {
     const record = records[i]!;
     const nam = notAMatch.get(record.sourceRecordId) ?? EMPTY;
@@ -256,6 +266,11 @@ export async function matchPage(
     dbCandidates.set(i, own);
     const hit = keyHit(probe.keys, keyOwner, nam);
     if (hit && decideMatch(entity, record, hit, own, thresholds, nam).kind === 'deterministic') return;
+    // Without a block and without a name probe there is nothing to find in the database; the page may still have it.
+    if (probe.blocks.length === 0 && b.byName !== 'always' && (b.byName === 'never' || !probe.name)) {
+      pageOnly.add(i);
+      return;
+    }
     needFuzzy.push(i);
   });
 
@@ -272,10 +287,10 @@ export async function matchPage(
       const list = dbCandidates.get(row.ord as number)!;
       const values = rowValues(b, row);
       list.push({ goldenId: row.id as string, values });
-      // A golden record's values are one source's spelling and address; the input may be typed like another
-      // contributor, so each live contributor is a candidate too (under the golden id, which counts once).
-      for (const contributor of (row.sources as Values[] | null) ?? []) {
-        list.push({ goldenId: row.id as string, values: contributor });
+      // A golden name is one source's spelling; the input may be typed like another contributor's, so each of
+      // their names is compared too (under the golden id, which counts once, with its best score).
+      for (const name of (row.names as (string | null)[] | null) ?? []) {
+        if (name && name !== values.name) list.push({ goldenId: row.id as string, values: { ...values, name } });
       }
     }
   }
@@ -286,7 +301,7 @@ export async function matchPage(
   const byBlock = new Map<string, number[]>();
   const byKey = new Map<string, number[]>();
   const byName = new PageNameIndex();
-  const fuzzy = new Set(needFuzzy);
+  const fuzzy = new Set([...needFuzzy, ...pageOnly]);
   open.forEach((i) => {
     const record = records[i]!;
     const nam = notAMatch.get(record.sourceRecordId) ?? EMPTY;
@@ -428,7 +443,6 @@ function fuzzyStatement(entity: MasterEntity, b: Blocking, inputs: readonly [num
   const ROWS = sql.raw(String(BLOCK_ROWS));
   const FLOOR = sql.raw(String(BLOCK_SIMILARITY_FLOOR));
   const PER_INPUT = sql.raw(String(CANDIDATES_PER_INPUT));
-  const SOURCES = sql.raw(String(SOURCES_PER_CANDIDATE));
   const live = sql`status <> 'archived'`;
   const probes: SQL[] = [];
   if (b.postal) {
@@ -445,18 +459,18 @@ function fuzzyStatement(entity: MasterEntity, b: Blocking, inputs: readonly [num
       sql`(SELECT id, search_text FROM ${t} WHERE x.email IS NOT NULL AND email = x.email AND ${live} LIMIT ${ROWS})`,
     );
   }
-  // By name, for inputs with no block of their own (always, for entities without blocks).
-  const noBlock = b.postal
-    ? sql`(x.postal IS NULL OR x.country IS NULL)${b.phone ? sql` AND x.phone IS NULL` : sql``}${b.email ? sql` AND x.email IS NULL` : sql``}`
-    : sql`true`;
-  probes.push(sql`(SELECT id, search_text FROM ${t} WHERE ${noBlock} AND search_text % x.q
-    ${b.nameInCountry ? sql`AND country IS NOT DISTINCT FROM x.country` : sql``} AND ${live} LIMIT ${ROWS})`);
+  if (b.byName !== 'never') {
+    const noBlock =
+      b.byName === 'always'
+        ? sql`true`
+        : sql`(x.postal IS NULL OR x.country IS NULL)${b.phone ? sql` AND x.phone IS NULL` : sql``}${b.email ? sql` AND x.email IS NULL` : sql``}`;
+    probes.push(sql`(SELECT id, search_text FROM ${t} WHERE ${noBlock} AND search_text % x.q
+      ${b.nameInCountry ? sql`AND country IS NOT DISTINCT FROM x.country` : sql``} AND ${live} LIMIT ${ROWS})`);
+  }
   return sql`
     SELECT x.ord, ${selectList(b, 'g')}, g.id::text AS id,
-      (SELECT jsonb_agg(c.canonical) FROM (
-         SELECT s.canonical FROM source_records s
-         WHERE s.entity = ${entity} AND s.golden_id = g.id AND s.deleted_at IS NULL AND s.canonical IS NOT NULL
-         ORDER BY s.id DESC LIMIT ${SOURCES}) c) AS sources
+      (SELECT array_agg(DISTINCT s.canonical->>'name') FROM source_records s
+       WHERE s.entity = ${entity} AND s.golden_id = g.id AND s.deleted_at IS NULL) AS names
     FROM unnest(${sqlArray(ord)}::int[], ${sqlArray(country)}::char(2)[], ${sqlArray(postal)}::text[],
                 ${sqlArray(phone)}::text[], ${sqlArray(email)}::text[], ${sqlArray(q)}::text[])
       AS x(ord, country, postal, phone, email, q)

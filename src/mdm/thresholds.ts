@@ -13,7 +13,7 @@ const ENTITIES: readonly MasterEntity[] = ['customer', 'supplier', 'item', 'ware
  * The built-in thresholds. A party typed in once more with a typo in its name scores about 0.85 to 0.95 with the
  * same postal code, street and city (more with the same phone or e-mail); an exact name alone 0.8, which is review;
  * the same name at the same postal code in another city and street 0.8. On generated data with retyped duplicates
- * (bench/sync-ingest.ts) these settings merged no pair wrongly and found about 95 % of the duplicate pairs; most of
+ * (bench/sync-ingest.ts) these settings merged no pair wrongly and found about 96 % of the duplicate pairs; most of
  * the rest become steward tasks. Items have only a GTIN, base unit and type besides the name, so an exact name with
  * the same base unit and type (0.85) merges, and a typo goes to review.
  */
