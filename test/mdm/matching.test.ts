@@ -228,6 +228,42 @@ describe('fuzzy matching in a sync', () => {
   });
 });
 
+describe('items', () => {
+  it('are found by name through the trigram index: an exact name merges, a retyped one goes to review', async () => {
+    const actor = { actor: { kind: 'user' as const, id: 'test' } };
+    const bolt = await hub.services.master.store.create(
+      SPECS.item,
+      { name: 'Sechskantschraube M8x40 verzinkt', type: 'purchased', baseUnit: 'pcs' },
+      actor,
+    );
+    await hub.services.master.store.create(
+      SPECS.item,
+      { name: 'Zylinderstift 6x30', type: 'purchased', baseUnit: 'pcs', gtin: '4006381333931' },
+      actor,
+    );
+    const item = (name: string, extra: Record<string, unknown> = {}) =>
+      normaliseFields(SPECS.item.fields, { name, type: 'purchased', baseUnit: 'pcs', ...extra }, 'create', {
+        defaultRegion: 'DE',
+      });
+    const placed = await matchPage(
+      hub.db.database.db,
+      'item',
+      'plm',
+      [
+        { sourceRecordId: '800001', externalId: 'I-1', values: item('Sechskantschraube M8x40 verzinkt') },
+        { sourceRecordId: '800002', externalId: 'I-2', values: item('Sechskantschraube M8x40 verzinnt') },
+        { sourceRecordId: '800003', externalId: 'I-3', values: item('Hydraulikschlauch DN12') },
+        { sourceRecordId: '800004', externalId: 'I-4', values: item('Stift', { gtin: '4006381333931' }) },
+      ],
+      DEFAULT_MATCH_THRESHOLDS.item,
+    );
+    expect(placed[0]).toMatchObject({ via: 'auto', goldenId: bolt.id, score: 0.85 });
+    expect(placed[1]).toMatchObject({ via: 'review', candidates: [{ goldenId: bolt.id }] });
+    expect(placed[2]).toMatchObject({ via: 'new' });
+    expect(placed[3]).toMatchObject({ via: 'deterministic', key: 'gtin' });
+  });
+});
+
 describe('statements per page', () => {
   async function statementsFor(count: number, offset: number): Promise<number> {
     const records = Array.from({ length: count }, (_, i) => {
