@@ -144,7 +144,7 @@ function duplicateOf(rng: Rng, p: Party): Party {
  * Gives every company a domain of its own, as in life: the world's name parts make 'wagner.de' for many a Wagner,
  * and without this their shared mailbox would say they are one company. A taken domain gets the city, then a number.
  */
-function ownDomain(p: Party, taken: Set<string>): Party {
+function ownDomain(p: Party, taken: Map<string, number>): Party {
   const domain = (p.email ?? p.website ?? '').replace(/^.*@|^https:\/\/www\.|\/$/g, '');
   if (!domain) return p;
   const dot = domain.indexOf('.');
@@ -155,10 +155,17 @@ function ownDomain(p: Party, taken: Set<string>): Party {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
-  let fresh = domain;
-  for (let n = 1; taken.has(fresh); n++) fresh = `${label}${n === 1 && city ? `-${city}` : `-${n}`}${tld}`;
-  taken.add(fresh);
-  if (fresh === domain) return p;
+  if (!taken.has(domain)) {
+    taken.set(domain, 1);
+    return p;
+  }
+  // The next suffix to try is kept per domain, so a name shared by thousands of companies costs no search.
+  let n = taken.get(domain)!;
+  let fresh: string;
+  do fresh = `${label}${n === 1 && city ? `-${city}` : `-${n}`}${tld}`;
+  while (taken.has(fresh) && ++n);
+  taken.set(domain, n + 1);
+  taken.set(fresh, 1);
   return {
     ...p,
     email: p.email ? p.email.replace(`@${domain}`, `@${fresh}`) : null,
@@ -177,7 +184,7 @@ export function generateCustomers(opts: DatasetOptions): CustomerDataset {
   const records: SourceCustomer[] = [];
   const company = new Int32Array(opts.records);
   let duplicates = 0;
-  const domains = new Set<string>();
+  const domains = new Map<string, number>();
   for (let i = 0; i < opts.records; i++) {
     const id = `C${String(i + 1).padStart(7, '0')}`;
     let party: Party;
