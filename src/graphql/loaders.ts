@@ -24,10 +24,10 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
  * page, so a list of 100 records with their relations costs the same number of statements as a list of 1.
  */
 export class Loaders {
-  private readonly byId = new Map<MasterEntity, DataLoader<string, GoldenRow | null>>();
-  private readonly refs = new Map<MasterEntity, DataLoader<string, CrosswalkEntry[]>>();
-  private readonly history = new Map<string, DataLoader<string, HistoryEntry[]>>();
-  // Made on first use: one Loaders is built per request, and most requests need none or one of these.
+  // Made on first use: one Loaders is built per request that asks for one, and most need none or one of these.
+  private byId?: Map<MasterEntity, DataLoader<string, GoldenRow | null>>;
+  private refs?: Map<MasterEntity, DataLoader<string, CrosswalkEntry[]>>;
+  private history?: Map<string, DataLoader<string, HistoryEntry[]>>;
   private unitLoader?: DataLoader<string, UnitRow | null>;
   private itemUnitsLoader?: DataLoader<string, ItemUnitRow[]>;
   private offersByItemLoader?: DataLoader<string, SupplierItemRow[]>;
@@ -70,26 +70,28 @@ export class Loaders {
 
   /** Golden records of one entity by id. */
   record(entity: MasterEntity): DataLoader<string, GoldenRow | null> {
-    let l = this.byId.get(entity);
+    const byId = (this.byId ??= new Map());
+    let l = byId.get(entity);
     if (!l) {
       const spec: EntitySpec = SPECS[entity];
-      l = new DataLoader(async (ids) => {
+      l = new DataLoader<string, GoldenRow | null>(async (ids) => {
         const m = new Map((await this.master.store.byIds(spec, ids)).map((r) => [r.id, r]));
         return ids.map((id) => m.get(id) ?? null);
       });
-      this.byId.set(entity, l);
+      byId.set(entity, l);
     }
     return l;
   }
 
   sourceRefs(entity: MasterEntity): DataLoader<string, CrosswalkEntry[]> {
-    let l = this.refs.get(entity);
+    const refs = (this.refs ??= new Map());
+    let l = refs.get(entity);
     if (!l) {
-      l = new DataLoader(async (ids) => {
+      l = new DataLoader<string, CrosswalkEntry[]>(async (ids) => {
         const m = await loadSourceRefs(this.master.db, entity, ids);
         return ids.map((id) => m.get(id) ?? []);
       });
-      this.refs.set(entity, l);
+      refs.set(entity, l);
     }
     return l;
   }
@@ -97,13 +99,14 @@ export class Loaders {
   /** The newest `limit` versions (plus the one before, to compute what changed) of records of one entity. */
   versions(entity: MasterEntity, limit: number): DataLoader<string, HistoryEntry[]> {
     const key = `${entity}:${limit}`;
-    let l = this.history.get(key);
+    const history = (this.history ??= new Map());
+    let l = history.get(key);
     if (!l) {
-      l = new DataLoader(async (ids) => {
+      l = new DataLoader<string, HistoryEntry[]>(async (ids) => {
         const m = await loadHistory(this.master.db, entity, ids, limit);
         return ids.map((id) => m.get(id) ?? []);
       });
-      this.history.set(key, l);
+      history.set(key, l);
     }
     return l;
   }

@@ -54,6 +54,39 @@ describe('the HTTP surface', () => {
     expect(unknown.errors![0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
+  it('answers /graphql with no-store, the statement count, and a JSON body read in several chunks', async () => {
+    const query = `{ hub { version } }`;
+    const res = await fetch(`${hub.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables: { pad: 'x'.repeat(300_000) } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-sql-statements')).toBe('0');
+    expect(((await res.json()) as any).data.hub.version).toBeTruthy();
+    const viaGet = await fetch(`${hub.url}/graphql?query=${encodeURIComponent(query)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(viaGet.headers.get('cache-control')).toBe('no-store');
+    const r = await hub.gql(`{ customers(first: 2) { nodes { code } } }`);
+    expect(r.statements).toBe(1);
+  });
+
+  it('counts requests per route and status in the metrics', async () => {
+    const count = async (route: string, status: number) => {
+      const text = await (await fetch(`${hub.url}/metrics`)).text();
+      const m = text.match(new RegExp(`mdhub_http_requests_total\\{route="${route}",status="${status}"\\} (\\d+)`));
+      return m ? Number(m[1]) : 0;
+    };
+    const before = { other: await count('other', 404), health: await count('/healthz', 200) };
+    await fetch(`${hub.url}/nope-${Date.now()}`);
+    await fetch(`${hub.url}/nope?x=1`);
+    await fetch(`${hub.url}/healthz`);
+    expect(await count('other', 404)).toBe(before.other + 2);
+    expect(await count('/healthz', 200)).toBe(before.health + 1);
+  });
+
   it('exposes Prometheus metrics', async () => {
     const res = await fetch(`${hub.url}/metrics`);
     const text = await res.text();
