@@ -20,13 +20,16 @@ type LookupArgs = {
 
 /** Exactly one key: a lookup that silently preferred one of two keys could return a different record than meant. */
 function lookupKey(args: LookupArgs): LookupKey {
-  const given = (['id', 'code', 'sourceRef'] as const).filter((k) => args[k] !== undefined && args[k] !== null);
-  if (given.length !== 1) {
-    throw new ValidationError([{ field: given[1] ?? 'id', reason: 'give exactly one of id, code or sourceRef' }]);
+  // Counted without building an array of the given keys: this runs for every lookup.
+  const { id, code, sourceRef } = args;
+  const given = (id != null ? 1 : 0) + (code != null ? 1 : 0) + (sourceRef != null ? 1 : 0);
+  if (given !== 1) {
+    const second = given === 0 ? 'id' : id != null && code != null ? 'code' : 'sourceRef';
+    throw new ValidationError([{ field: second, reason: 'give exactly one of id, code or sourceRef' }]);
   }
-  if (args.id) return { id: args.id };
-  if (args.code) return { code: args.code };
-  return { sourceRef: args.sourceRef! };
+  if (id) return { id };
+  if (code) return { code };
+  return { sourceRef: sourceRef! };
 }
 
 const asDate = (v: Date | string | null | undefined) => (v ? new Date(v) : null);

@@ -63,6 +63,18 @@ describe('creating customers', () => {
     expect(r.data!.createCustomer).toEqual({ name: '株式会社 桜精機', phone: '+81312345678' });
   });
 
+  it('looks a customer up by exactly one key, naming the extra or missing one', async () => {
+    const none = await hub.gql(`{ customer { code } }`);
+    expect(none.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    const two = await hub.gql(`{ customer(id: "00000000-0000-0000-0000-000000000000", code: "X") { code } }`);
+    expect(two.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'code' });
+    const ref = await hub.gql(`{ customer(code: "X", sourceRef: { system: "erp", externalId: "1" }) { code } }`);
+    expect(ref.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sourceRef' });
+    const missing = await hub.gql(`{ customer(code: "NO-SUCH-CODE") { code } }`);
+    expect(missing.errors).toBeUndefined();
+    expect(missing.data!.customer).toBeNull();
+  });
+
   it('keeps a given code and moves the sequence past it so generated codes never collide', async () => {
     const given = await hub.gql(
       `mutation { createCustomer(input: { code: "cust-000500", name: "Given Code Ltd" }) { code } }`,
