@@ -6,41 +6,26 @@ import { normaliseFields } from '../../src/master/fields';
 import { SPECS } from '../../src/master/specs';
 import { matchPage, placeSourceRecords } from '../../src/mdm/matcher';
 import { DEFAULT_MATCH_THRESHOLDS, parseMatchThresholds } from '../../src/mdm/thresholds';
-import { SyncRunner } from '../../src/sync/runner';
-import { FakeSource } from '../helpers/fake-json-source';
-import { startTestHub, type TestHub } from '../helpers/hub';
+import type { SyncRunner } from '../../src/sync/runner';
+import type { FakeSource } from '../helpers/fake-json-source';
+import type { TestHub } from '../helpers/hub';
+import { startSyncFixture, type SyncFixture } from '../helpers/sync';
 
 /** Matching through the sync runner: fuzzy merges, the review band, placeholders, duplicates within one page. */
+let f: SyncFixture;
 let hub: TestHub;
 let runner: SyncRunner;
-const source = new FakeSource();
+let source: FakeSource;
 let connectionId: string;
 let clock = Date.UTC(2026, 3, 1);
 const rows: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  await source.start();
-  hub = await startTestHub();
-  runner = new SyncRunner(hub.db.database, hub.services.connections, {
-    defaultRegion: 'DE',
-    pageSize: 50,
-    matchThresholds: DEFAULT_MATCH_THRESHOLDS,
-  });
+  f = await startSyncFixture({ name: 'crm', runner: { pageSize: 50, matchThresholds: DEFAULT_MATCH_THRESHOLDS } });
+  ({ hub, runner, source, connectionId } = f);
   source.collections.set('customers', rows);
-  const c = await hub.services.connections.create(
-    {
-      name: 'crm',
-      type: 'http-json',
-      settings: { baseUrl: source.baseUrl, streams: [{ name: 'customers', entity: 'customer', path: '/customers' }] },
-    },
-    { kind: 'user', id: 'test' },
-  );
-  connectionId = c.id;
 });
-afterAll(async () => {
-  await hub?.close();
-  await source.stop();
-});
+afterAll(() => f?.close());
 
 /** Adds records to the source (each newer than the last) and syncs them in. */
 async function sync(...records: Record<string, unknown>[]) {

@@ -2,17 +2,19 @@ import '../../connectors';
 import { DEFAULT_MATCH_THRESHOLDS } from '../../src/mdm/thresholds';
 import { matchPage } from '../../src/mdm/matcher';
 import { goldenReferences } from '../../src/mdm/references';
-import { SyncRunner } from '../../src/sync/runner';
-import { FakeSource } from '../helpers/fake-json-source';
-import { startTestHub, type TestHub } from '../helpers/hub';
+import type { SyncRunner } from '../../src/sync/runner';
+import type { FakeSource } from '../helpers/fake-json-source';
+import type { TestHub } from '../helpers/hub';
+import { startSyncFixture, type SyncFixture } from '../helpers/sync';
 
 /**
  * The steward's tools over GraphQL: merge with aliases, unmerge with "not a match" remembered across syncs,
  * overrides, the steward queue, and references that follow a merge and an unmerge.
  */
+let f: SyncFixture;
 let hub: TestHub;
 let runner: SyncRunner;
-const source = new FakeSource();
+let source: FakeSource;
 let connectionId: string;
 let clock = Date.UTC(2026, 4, 1);
 const rows: Record<string, unknown>[] = [];
@@ -60,23 +62,9 @@ async function sourceRecordId(externalId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await source.start();
-  hub = await startTestHub();
-  runner = new SyncRunner(hub.db.database, hub.services.connections, {
-    defaultRegion: 'DE',
-    pageSize: 50,
-    matchThresholds: DEFAULT_MATCH_THRESHOLDS,
-  });
+  f = await startSyncFixture({ name: 'erp', runner: { pageSize: 50, matchThresholds: DEFAULT_MATCH_THRESHOLDS } });
+  ({ hub, runner, source, connectionId } = f);
   source.collections.set('customers', rows);
-  const c = await hub.services.connections.create(
-    {
-      name: 'erp',
-      type: 'http-json',
-      settings: { baseUrl: source.baseUrl, streams: [{ name: 'customers', entity: 'customer', path: '/customers' }] },
-    },
-    { kind: 'user', id: 'test' },
-  );
-  connectionId = c.id;
   // A table of a module to come (order lines) that refers to customers, some rows resolved from a source ref.
   await query(
     `CREATE TABLE test_order_lines (id int PRIMARY KEY, customer_id uuid, source_system text, source_id text)`,
@@ -133,8 +121,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   unregister?.();
-  await hub?.close();
-  await source.stop();
+  await f?.close();
 });
 
 describe('merge', () => {
