@@ -1,11 +1,9 @@
 import DataLoader from 'dataloader';
-import { sql } from 'drizzle-orm';
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
 import { connectionResolvers } from '../graphql/resolvers/connection';
 import type { MasterEntity } from '../master/specs';
 import type { GoldenRow } from '../master/store';
-import { sqlArray } from '../db/pool';
 import type { SourceRecordRow } from '../sync/reads';
 import { mergedIdsOf, survivorsOf } from './aliases';
 import type { OverrideView } from './overrides';
@@ -26,28 +24,7 @@ class MdmLoaders {
       return ids.map((id) => m.get(id) ?? null);
     });
     this.sourceRecord = new DataLoader(async (ids) => {
-      const res = await db.execute(sql`
-        SELECT id::text AS id, golden_id::text AS golden_id, system, stream, external_id, payload, canonical,
-               first_seen_at, last_seen_at, changed_at, deleted_at
-        FROM source_records WHERE id = ANY(${sqlArray(ids)}::bigint[])`);
-      const byId = new Map(
-        (res.rows as Record<string, unknown>[]).map((r) => [
-          r.id as string,
-          {
-            id: r.id as string,
-            goldenId: r.golden_id as string,
-            system: r.system as string,
-            stream: r.stream as string,
-            externalId: r.external_id as string,
-            payload: r.payload,
-            canonical: r.canonical,
-            firstSeenAt: r.first_seen_at as Date,
-            lastSeenAt: r.last_seen_at as Date,
-            changedAt: r.changed_at as Date,
-            deletedAt: r.deleted_at as Date | null,
-          },
-        ]),
-      );
+      const byId = new Map((await ctx.services.sync.reads.sourceRecordsByIds(ids)).map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
   }

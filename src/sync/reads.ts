@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { sqlArray, type Db } from '../db/pool';
 import type { MasterEntity } from '../master/specs';
 import { isUuid } from '../master/store';
@@ -68,9 +68,22 @@ export class SyncReads {
   }
 
   /** Source records of a page of golden records, in one statement. */
-  async sourceRecords(entity: MasterEntity, goldenIds: readonly string[]): Promise<SourceRecordRow[]> {
+  sourceRecords(entity: MasterEntity, goldenIds: readonly string[]): Promise<SourceRecordRow[]> {
+    return this.readSourceRecords(
+      sql`s.entity = ${entity} AND s.golden_id = ANY(${sqlArray(goldenIds)}::uuid[])`,
+      sql`s.golden_id, s.system, s.external_id`,
+    );
+  }
+
+  /** Source records by id, in one statement. */
+  sourceRecordsByIds(ids: readonly string[]): Promise<SourceRecordRow[]> {
+    return this.readSourceRecords(sql`s.id = ANY(${sqlArray(ids)}::bigint[])`, sql`s.id`);
+  }
+
+  private async readSourceRecords(where: SQL, orderBy: SQL): Promise<SourceRecordRow[]> {
     const res = await this.db.execute(sql`
-      SELECT s.id::text AS id, s.golden_id, s.system, s.stream, s.external_id, s.payload, s.canonical, s.first_seen_at,
+      SELECT s.id::text AS id, s.golden_id::text AS golden_id, s.system, s.stream, s.external_id, s.payload, s.canonical,
+        s.first_seen_at,
         -- A full read that went through to its end saw every record it did not delete; unchanged ones are not
         -- stamped one by one, so their last sighting is that read's.
         CASE WHEN s.deleted_at IS NULL AND st.last_full_read_at > s.last_seen_at THEN st.last_full_read_at
@@ -78,8 +91,8 @@ export class SyncReads {
         s.changed_at, s.deleted_at
       FROM source_records s
       LEFT JOIN stream_state st ON st.connection_id = s.connection_id AND st.stream = s.stream
-      WHERE s.entity = ${entity} AND s.golden_id = ANY(${sqlArray(goldenIds)}::uuid[])
-      ORDER BY s.golden_id, s.system, s.external_id`);
+      WHERE ${where}
+      ORDER BY ${orderBy}`);
     return (res.rows as Record<string, unknown>[]).map((r) => ({
       id: r.id as string,
       goldenId: r.golden_id as string,
