@@ -41,6 +41,8 @@ describe('migrations', () => {
     }
   });
 
+  // Two processes cannot share one embedded database (its data directory takes a lock file), so this runs on
+  // PostgreSQL only; the embedded run covers the in-process queue with the test above.
   (usingPostgres ? it : it.skip)(
     'two mdhub processes migrating one PostgreSQL database at once do not collide',
     async () => {
