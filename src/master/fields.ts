@@ -52,8 +52,14 @@ function pick(input: Record<string, unknown>, path: string): unknown {
   return cur;
 }
 
-function columnsOf(f: FieldSpec): string[] {
+/** The golden columns a field fills: its column, or a money field's amount and currency columns. */
+export function columnsOf(f: FieldSpec): string[] {
   return f.kind === 'money' ? [f.amountColumn, f.currencyColumn] : [f.column];
+}
+
+/** Every golden column the fields of an entity fill, in spec order: what sources contribute and survivorship picks. */
+export function fieldColumns(fields: readonly FieldSpec[]): string[] {
+  return fields.flatMap(columnsOf);
 }
 
 /**

@@ -1,16 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { sqlArray } from '../db/pool';
 import type { Tx } from './codes';
-import type { Values } from './fields';
+import { fieldColumns, type Values } from './fields';
 import type { EntitySpec } from './specs';
 
 /** The system name under which values written through the hub's own API contribute to golden records. */
 export const HUB_SYSTEM = 'mdhub';
-
-/** The golden columns a source record can contribute (money as its two columns); the code is the hub's own. */
-function contributable(spec: EntitySpec): Set<string> {
-  return new Set(spec.fields.flatMap((f) => (f.kind === 'money' ? [f.amountColumn, f.currencyColumn] : [f.column])));
-}
 
 /**
  * Records values written through the API as the hub's own source record of each golden record (system `mdhub`,
@@ -24,7 +19,8 @@ export async function recordHubContributions(
   spec: EntitySpec,
   contributions: readonly { goldenId: string; values: Values; columns?: readonly string[] }[],
 ): Promise<void> {
-  const allowed = contributable(spec);
+  // The code is the hub's own, not a contribution.
+  const allowed = new Set(fieldColumns(spec.fields));
   const rows = contributions
     .map((c) => {
       const keys = (c.columns ?? Object.keys(c.values)).filter((k) => allowed.has(k));

@@ -3,18 +3,13 @@ import type { Actor } from '../actor';
 import { sqlArray } from '../db/pool';
 import { actorLabel } from '../actor';
 import { allocateCodes, type Tx } from '../master/codes';
-import type { Values } from '../master/fields';
+import { fieldColumns, type Values } from '../master/fields';
 import type { Change, Operation } from '../master/history';
 import { searchText } from '../master/normalise';
 import { persistGoldenRows } from '../master/persist';
-import { type EntitySpec, SPECS, type MasterEntity } from '../master/specs';
+import { SPECS, type MasterEntity } from '../master/specs';
 import { changedFields, type GoldenRow } from '../master/store';
 import { type Contributor, defaultGroups, type Override, type SurvivorshipConfig, survive } from './survivorship';
-
-/** The golden columns a source can contribute: every writable field of the entity, money as its two columns. */
-export function goldenFields(spec: EntitySpec): string[] {
-  return spec.fields.flatMap((f) => (f.kind === 'money' ? [f.amountColumn, f.currencyColumn] : [f.column]));
-}
 
 export interface RecomputeOptions {
   /**
@@ -52,7 +47,7 @@ export async function recomputeGolden(
   const result: RecomputeResult = { inserted: [], updated: [], unchanged: [], archived: [] };
   if (ids.length === 0) return result;
   const spec = SPECS[entity];
-  const fields = goldenFields(spec);
+  const fields = fieldColumns(spec.fields);
   const contributorsRes = await tx.execute(sql`
     SELECT id::text AS id, system, canonical, golden_id,
       -- 'Most recent' means most recently changed in the source: its own timestamp when the cursor is one.

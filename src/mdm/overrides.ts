@@ -10,7 +10,7 @@ import { actorLabel } from '../actor';
 import { type Db, sqlArray } from '../db/pool';
 import { ConflictError, ValidationError } from '../errors';
 import type { Tx } from '../master/codes';
-import { type FieldSpec, normaliseFields } from '../master/fields';
+import { columnsOf, type FieldSpec, normaliseFields } from '../master/fields';
 import { type MasterEntity, SPECS } from '../master/specs';
 import type { GoldenRow } from '../master/store';
 import { recomputeGolden } from './golden';
@@ -25,10 +25,6 @@ export interface OverrideView {
   setBy: string;
   setAt: Date;
   reason: string | null;
-}
-
-function columnsOf(f: FieldSpec): string[] {
-  return f.kind === 'money' ? [f.amountColumn, f.currencyColumn] : [f.column];
 }
 
 /** Sets and clears overrides; each call is one transaction. */

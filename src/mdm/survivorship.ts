@@ -24,6 +24,7 @@
  */
 import { z } from 'zod';
 import type { FieldIssue } from '../errors';
+import { fieldColumns } from '../master/fields';
 import { SPECS, type MasterEntity } from '../master/specs';
 
 /** How the winning contributor of a field (or group of columns) is chosen among those that have a value. */
@@ -86,7 +87,7 @@ export function isEmptyValue(value: unknown): boolean {
 
 /** The golden columns of an entity, in spec order (a money field gives its amount and currency columns). */
 export function goldenColumns(entity: MasterEntity): string[] {
-  return SPECS[entity].fields.flatMap((f) => (f.kind === 'money' ? [f.amountColumn, f.currencyColumn] : [f.column]));
+  return fieldColumns(SPECS[entity].fields);
 }
 
 /**
