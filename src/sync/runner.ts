@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { and, eq, getTableName, sql } from 'drizzle-orm';
 import type { Actor } from '../actor';
 import type { Pool } from 'pg';
+import { bulkInsert } from '../db/bulk';
 import { sqlArray, type Db } from '../db/pool';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors';
 import { log } from '../log';
@@ -564,7 +565,10 @@ export class SyncRunner {
     await recomputeGolden(tx, entity, [...affected], newGolden, this.survivorship(entity), actor);
 
     if (errors.length) {
-      await tx.insert(syncRunErrors).values(
+      // One parameter for any number of errors: a page of bad records can hold more than 65,535 values of them.
+      await bulkInsert(
+        tx,
+        syncRunErrors,
         errors.map((e) => ({
           runId: run.id,
           stream: stream.name,
