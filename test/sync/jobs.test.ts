@@ -1,5 +1,5 @@
+import { deleteRedisKeys, REDIS_URL } from '../helpers/redis';
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { loadConfig } from '../../src/config';
 import { log } from '../../src/log';
 import { SyncJobs } from '../../src/sync/jobs';
@@ -11,7 +11,6 @@ import { startTestHub, type TestHub } from '../helpers/hub';
 // Sync runs queued through the API and run by the hub's own workers, on BullMQ over Redis and over the hub's
 // database (PostgreSQL, or the embedded PGlite when DATABASE_URL is unset).
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `mdhub-jobs-${randomBytes(4).toString('hex')}`;
 const T0 = Date.UTC(2026, 2, 1);
 const source = new FakeSource();
@@ -28,17 +27,7 @@ const customers = (n: number, tag: string) =>
 beforeAll(() => source.start());
 afterAll(async () => {
   await source.stop();
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
+  await deleteRedisKeys(`${PREFIX}*`);
 });
 
 const RUN_FIELDS = 'id status mode trigger attempts read inserted updated unchanged error startedAt finishedAt';

@@ -1,6 +1,6 @@
+import { deleteRedisKeys, REDIS_URL } from '../helpers/redis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import Redis from 'ioredis';
 import { log } from '../../src/log';
 import {
   createJobQueue,
@@ -11,7 +11,6 @@ import {
 } from '../../src/sync/queue';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // One prefix per test run, so runs never see each other's jobs; its keys are deleted afterwards.
 const PREFIX = `mdhub-test-${randomBytes(4).toString('hex')}`;
 
@@ -25,17 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([...open].map((q) => q.close({ force: true })));
   await db?.close();
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
+  await deleteRedisKeys(`${PREFIX}:*`);
 });
 
 let queueSerial = 0;

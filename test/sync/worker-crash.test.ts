@@ -1,9 +1,9 @@
+import { deleteRedisKeys, REDIS_URL } from '../helpers/redis';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { createServices, openHub } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { type Database, openDatabase } from '../../src/db/pool';
@@ -16,7 +16,6 @@ import { createTestDatabase, type TestDatabase, usingPostgres } from '../helpers
 // On the embedded database: `mdhub serve` (API and workers in one process) over a PGlite data directory.
 
 const ROOT = path.join(__dirname, '..', '..');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `mdhub-crash-${randomBytes(4).toString('hex')}`;
 const KEY = randomBytes(32).toString('base64');
 // A few thousand records; fewer on the embedded database, which syncs them several times slower.
@@ -91,17 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await source.stop();
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
+  await deleteRedisKeys(`${PREFIX}*`);
 });
 
 function testConfig(env: Record<string, string>): Config {
