@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import { sqlArray } from '../db/pool';
 import type { Tx } from './codes';
 import { fieldColumns, type Values } from './fields';
 import type { EntitySpec } from './specs';
@@ -29,11 +28,10 @@ export async function recordHubContributions(
     })
     .filter((r) => Object.keys(r.values).length > 0);
   if (rows.length === 0) return;
-  const json = rows.map((r) => JSON.stringify(r.values));
   await tx.execute(sql`
     INSERT INTO source_records (system, stream, entity, external_id, payload, content_hash, canonical, golden_id)
     SELECT ${HUB_SYSTEM}, ${spec.entity}, ${spec.entity}, g::text, v, md5(v::text), v, g
-    FROM unnest(${sqlArray(rows.map((r) => r.goldenId))}::uuid[], ${sqlArray(json)}::jsonb[]) AS x(g, v)
+    FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ g: r.goldenId, v: r.values })))}::jsonb) AS x(g uuid, v jsonb)
     ON CONFLICT (system, stream, external_id) DO UPDATE SET
       payload = source_records.payload || excluded.payload,
       canonical = coalesce(source_records.canonical, '{}'::jsonb) || excluded.canonical,
