@@ -11,6 +11,10 @@ export class FakeSource {
   readonly requests: { method: string; url: URL; authorization?: string; body?: unknown }[] = [];
   /** Answers given instead of the real one, first in first out. */
   readonly overrides: { status: number; headers?: Record<string, string>; body?: string }[] = [];
+  /** Milliseconds every answer waits, for a source slow enough to hold a run open. */
+  delayMs = 0;
+  /** Requests that have arrived, answered yet or not. */
+  received = 0;
   private server!: http.Server;
   private created = 0;
   baseUrl = '';
@@ -19,7 +23,12 @@ export class FakeSource {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        this.received++;
+        if (this.delayMs > 0) setTimeout(() => this.handle(req, body, res), this.delayMs);
+        else this.handle(req, body, res);
+      });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     // A path prefix checks that the connector appends paths to the base URL instead of resolving them.

@@ -252,6 +252,8 @@ describe.each(['redis', 'postgres'] as const)('the job queue on %s', (backend) =
     }
     expect(problems).toEqual([]);
     expect(apiQueries).toBeGreaterThan(0);
+    // A handler's return comes just before BullMQ marks its job completed.
+    await until('jobs marked completed', async () => (await q.counts()).completed === n);
     expect(await q.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, completed: n, failed: 0 });
     await q.close();
   }, 90_000);

@@ -193,8 +193,16 @@ describe('the sync runner', () => {
   it('refuses a second run of the same connection while one is running', async () => {
     const slow = await runner.createRun(connectionId, 'incremental', 'test');
     const other = await runner.createRun(connectionId, 'incremental', 'test');
+    // A slow source holds the first run open; the second starts once the first is reading, so it holds the lock.
+    source.delayMs = 300;
+    const asked = source.received;
     const first = runner.execute(slow.id);
-    await expect(runner.execute(other.id)).rejects.toMatchObject({ code: 'CONFLICT' });
-    expect((await first).status).toBe('succeeded');
+    try {
+      while (source.received === asked) await new Promise((r) => setTimeout(r, 5));
+      await expect(runner.execute(other.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await first).status).toBe('succeeded');
+    } finally {
+      source.delayMs = 0;
+    }
   });
 });
