@@ -6,12 +6,14 @@
  *
  * Each benchmark is also runnable alone: `npx tsx bench/<name>.ts`.
  */
+import { run as bom } from './bom';
 import { run as masterReads } from './master-reads';
 import { run as syncIngest } from './sync-ingest';
 
 const BENCHMARKS: Record<string, (argv: string[]) => Promise<void>> = {
   'master-reads': masterReads,
   'sync-ingest': syncIngest,
+  bom,
 };
 
 async function main(argv: string[]): Promise<void> {
