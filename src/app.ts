@@ -9,6 +9,7 @@ import type { Services } from './graphql/context';
 import { createApolloServer, PKG_VERSION } from './graphql/server';
 import { createHttpServer } from './http/server';
 import { log } from './log';
+import { BomService } from './bom/service';
 import { MasterService } from './master/service';
 import { MdmService } from './mdm/service';
 import { ConnectionService } from './sync/connections';
@@ -63,6 +64,7 @@ export async function createServices(
     master,
     connections,
     sync: { ...sync, jobs: new SyncJobs(config, database, sync.runner) },
+    bom: new BomService(database.db),
     mdm: new MdmService(database.db, { defaultRegion: config.defaultRegion, survivorship: config.survivorship }),
     storage: database.mode,
     version: PKG_VERSION,

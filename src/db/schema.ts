@@ -2,3 +2,4 @@
 export * from '../master/tables';
 export * from '../sync/tables';
 export * from '../mdm/tables';
+export * from '../bom/tables';

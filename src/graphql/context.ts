@@ -1,4 +1,5 @@
 import type { Actor } from '../actor';
+import type { BomService } from '../bom/service';
 import type { Config } from '../config';
 import type { MasterService } from '../master/service';
 import type { MdmService } from '../mdm/service';
@@ -16,6 +17,8 @@ export interface Services {
   sync: { runner: SyncRunner; reads: SyncReads; jobs: SyncJobs };
   /** Merge and unmerge, the steward queue, overrides. */
   mdm: MdmService;
+  /** BOM versions, explosion, where-used, cost, engineering changes. */
+  bom: BomService;
   storage: 'postgres' | 'embedded';
   version: string;
 }

@@ -20,4 +20,7 @@ export const ENUM_VALUES = {
   SyncRunStatus: { QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed' },
   StewardTaskStatus: { OPEN: 'open', MERGED: 'merged', REJECTED: 'rejected' },
   StewardDecision: { MERGE: 'merge', REJECT: 'reject' },
+  BomStatus: { DRAFT: 'draft', RELEASED: 'released', OBSOLETE: 'obsolete' },
+  PriceSource: { STANDARD_COST: 'standardCost', SUPPLIER_PRICE: 'supplierPrice' },
+  EngineeringChangeKind: { REPLACE: 'replace', QUANTITY: 'quantity' },
 } as const;

@@ -33,7 +33,19 @@ export class Loaders {
   private offersByItemLoader?: DataLoader<string, SupplierItemRow[]>;
   private offersBySupplierLoader?: DataLoader<string, SupplierItemRow[]>;
 
+  private custom?: Map<string, unknown>;
+
   constructor(private readonly master: MasterService) {}
+
+  /**
+   * A loader of another module, made on first use and kept for the request under `key`, so modules add their
+   * own batching without this class knowing them.
+   */
+  memo<T>(key: string, make: () => T): T {
+    const m = (this.custom ??= new Map());
+    if (!m.has(key)) m.set(key, make());
+    return m.get(key) as T;
+  }
 
   get unit(): DataLoader<string, UnitRow | null> {
     return (this.unitLoader ??= new DataLoader(async (codes) => {

@@ -69,6 +69,33 @@ export const DateTimeScalar = new GraphQLScalarType({
   },
 });
 
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function toDateOnly(v: unknown): string {
+  const m = typeof v === 'string' ? DATE_ONLY.exec(v) : null;
+  const ok =
+    m &&
+    (() => {
+      const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+      return (
+        d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3])
+      );
+    })();
+  if (!ok) throw badInput(`Date: '${String(v)}' is not a calendar date as YYYY-MM-DD`);
+  return v as string;
+}
+
+/** A calendar date without a time zone, kept as its YYYY-MM-DD text so it cannot shift a day anywhere. */
+export const DateScalar = new GraphQLScalarType({
+  name: 'Date',
+  serialize: (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v)),
+  parseValue: toDateOnly,
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw badInput('Date: expected a string');
+    return toDateOnly(ast.value);
+  },
+});
+
 function literalToJson(ast: ValueNode): unknown {
   switch (ast.kind) {
     case Kind.STRING:

@@ -7,13 +7,14 @@ import { isDatabaseUnavailable, pgErrorOf } from '../db/errors';
 import { projectPath } from '../paths';
 import { DomainError } from '../errors';
 import { log } from '../log';
+import { bomResolvers } from '../bom/resolvers';
 import { masterResolvers } from '../master/resolvers';
 import { mdmResolvers } from '../mdm/resolvers';
 import { syncResolvers } from '../sync/resolvers';
 import type { GraphContext } from './context';
 import type { Resolvers } from './generated/types';
 import { ENUM_VALUES } from './enums';
-import { DateTimeScalar, DecimalScalar, JSONScalar } from './scalars';
+import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars';
 import { loadTypeDefs } from './sdl';
 
 const PKG_VERSION: string = JSON.parse(fs.readFileSync(projectPath('package.json'), 'utf8')).version;
@@ -22,6 +23,7 @@ function rootResolvers(): Resolvers {
   return {
     Decimal: DecimalScalar,
     DateTime: DateTimeScalar,
+    Date: DateScalar,
     JSON: JSONScalar,
     ...(ENUM_VALUES as unknown as Resolvers),
     Query: {
@@ -32,7 +34,7 @@ function rootResolvers(): Resolvers {
 
 /** The resolvers of every module, merged as the server uses them. */
 export function hubResolvers(): Resolvers {
-  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers);
+  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers, bomResolvers);
 }
 
 /** Deep-merges the resolver maps of the modules (each module owns the fields of its types). */

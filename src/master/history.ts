@@ -6,7 +6,7 @@ import type { Db } from '../db/pool';
 import type { Tx } from './codes';
 import { outbox, recordHistory } from './tables';
 
-export type Operation = 'created' | 'updated' | 'archived' | 'merged';
+export type Operation = 'created' | 'updated' | 'archived' | 'merged' | 'released' | 'obsoleted' | 'superseded';
 
 export interface Change {
   entity: string;

@@ -49,6 +49,9 @@ export const FIELD_COLUMNS: Record<PlannedType, Record<string, readonly string[]
     suppliers: [],
     minOrderQuantity: ['minOrderQty'],
     standardCost: ['standardCost', 'costCurrency'],
+    // The BOM module's fields (src/bom/resolvers.ts) need only the id.
+    boms: [],
+    bom: [],
   },
   Warehouse: { ...BY_ID, address: ADDRESS },
   SupplierItem: {

@@ -12,6 +12,10 @@ import { SyncRunErrorRow, SourceRecordRow, LineageRow } from '../../sync/reads';
 import { StewardTaskRow, CandidateView } from '../../mdm/steward';
 import { OverrideView } from '../../mdm/overrides';
 import { ConnectionParent } from '../resolvers/connection';
+import { BomRow, BomLineRow, BomSubstituteRow } from '../../bom/store';
+import { BomPage, NodeView, NodePage, WhereUsedNodeView, WhereUsedTopView, CostLevelView, ComponentCostView, AssemblyCostView, DiffView, LineDiffView, BomFieldChange, EffectView, EngineeringChangeView, EngineeringChangePreviewView, EngineeringChangePage } from '../../bom/views';
+import { Explosion, WhereUsedResult, CostView, QuotationView } from '../../bom/service';
+import { ComponentTotal } from '../../bom/explode';
 import { GraphContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -28,6 +32,8 @@ export type Scalars = {
   Decimal: { input: string; output: string; }
   /** An ISO 8601 date-time with time zone, e.g. 2026-11-22T08:30:00Z. */
   DateTime: { input: Date | string; output: Date | string; }
+  /** A calendar date, YYYY-MM-DD, with no time zone (validity and effectivity dates). */
+  Date: { input: string; output: string; }
   /** Any JSON value (history snapshots, field changes). */
   JSON: { input: unknown; output: unknown; }
 };
@@ -151,6 +157,22 @@ export type Query = {
   __typename?: 'Query';
   /** The hub's version and the storage it runs on. */
   hub: HubInfo;
+  bom?: Maybe<Bom>;
+  boms: BomConnection;
+  /** The item's tree for a quantity on a date (default today), through the BOM valid on that date at every level. */
+  bomExplosion: BomExplosion;
+  /** Where the component is used, up to the top-level products, on a date (default today). */
+  whereUsed: WhereUsed;
+  /** Material cost of a quantity of the item, rolled up level by level. currency default: the item's cost currency. */
+  bomCost: BomCost;
+  /** A simulated quotation: cost with price overrides and a margin. */
+  bomQuotation: Quotation;
+  /** Lines added, removed and changed from one version to another (matched by component). */
+  bomDiff: BomDiff;
+  /** What an engineering change would do, without doing it. */
+  engineeringChangePreview: EngineeringChangePreview;
+  engineeringChanges: EngineeringChangeConnection;
+  engineeringChange?: Maybe<EngineeringChange>;
   /** One customer by id, code or source ref (exactly one of them); with asOf, as it was at that time. */
   customer?: Maybe<Customer>;
   customers: CustomerConnection;
@@ -171,6 +193,75 @@ export type Query = {
   connectorTypes: Array<ConnectorType>;
   syncRuns: Array<SyncRun>;
   syncRun?: Maybe<SyncRun>;
+};
+
+
+export type QueryBomArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryBomsArgs = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<BomStatus>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryBomExplosionArgs = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  maxLevels?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryWhereUsedArgs = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  maxLevels?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryBomCostArgs = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  priceSource?: InputMaybe<PriceSource>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryBomQuotationArgs = {
+  input: QuotationInput;
+};
+
+
+export type QueryBomDiffArgs = {
+  fromId: Scalars['ID']['input'];
+  toId: Scalars['ID']['input'];
+};
+
+
+export type QueryEngineeringChangePreviewArgs = {
+  input: EngineeringChangeInput;
+};
+
+
+export type QueryEngineeringChangesArgs = {
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryEngineeringChangeArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -290,6 +381,17 @@ export type HubInfo = {
 export type Mutation = {
   __typename?: 'Mutation';
   _noop?: Maybe<Scalars['Boolean']['output']>;
+  createBom: Bom;
+  /** Changes a draft; a released BOM is refused with CONFLICT (create a new version). */
+  updateBom: Bom;
+  /** Releases a draft; when it supersedes a released version, that one ends the day before this one starts. */
+  releaseBom: Bom;
+  obsoleteBom: Bom;
+  setDefaultBom: Bom;
+  /** A new draft copied from a BOM, to change and release. */
+  createBomVersion: Bom;
+  /** Applies an engineering change: a new released version of every affected BOM, and an entry in the change log. */
+  applyEngineeringChange: EngineeringChange;
   createCustomer: Customer;
   /** Fails with CONFLICT, writing nothing, unless the customer is still at expectedVersion. */
   updateCustomer: Customer;
@@ -340,6 +442,54 @@ export type Mutation = {
   testConnection: ConnectionTestResult;
   /** Starts a sync of a connection now; the run is returned queued and proceeds in the background. */
   triggerSync: SyncRun;
+};
+
+
+export type MutationCreateBomArgs = {
+  input: BomInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUpdateBomArgs = {
+  id: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  patch: BomPatch;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationReleaseBomArgs = {
+  id: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationObsoleteBomArgs = {
+  id: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetDefaultBomArgs = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationCreateBomVersionArgs = {
+  fromId: Scalars['ID']['input'];
+  versionLabel?: InputMaybe<Scalars['String']['input']>;
+  validFrom?: InputMaybe<Scalars['Date']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationApplyEngineeringChangeArgs = {
+  input: EngineeringChangeInput;
 };
 
 
@@ -552,6 +702,458 @@ export type MutationTriggerSyncArgs = {
   mode?: InputMaybe<SyncMode>;
 };
 
+export type BomStatus =
+  /** Being prepared; may change. */
+  | 'draft'
+  /** In use from its validFrom to its validTo; never changes (a change is a new version). */
+  | 'released'
+  /** Retired; used on no date. */
+  | 'obsolete';
+
+/**
+ * One version of an item's bill of materials. The explosion of an item on a date uses its released BOM valid that
+ * day (both ends inclusive), the default one first, then the one that starts latest.
+ */
+export type Bom = {
+  __typename?: 'Bom';
+  id: Scalars['ID']['output'];
+  item: Item;
+  versionLabel: Scalars['String']['output'];
+  status: BomStatus;
+  /** The item's default BOM; one per item at a time. */
+  isDefault: Scalars['Boolean']['output'];
+  /** The quantity of the item, in its base unit, that the line quantities make. */
+  baseQuantity: Scalars['Decimal']['output'];
+  validFrom?: Maybe<Scalars['Date']['output']>;
+  validTo?: Maybe<Scalars['Date']['output']>;
+  description?: Maybe<Scalars['String']['output']>;
+  lines: Array<BomLine>;
+  /** The version this one was made from. */
+  supersedes?: Maybe<Bom>;
+  /** Row version for optimistic concurrency (expectedVersion), not the version label. */
+  version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  updatedBy: Scalars['String']['output'];
+  releasedAt?: Maybe<Scalars['DateTime']['output']>;
+  releasedBy?: Maybe<Scalars['String']['output']>;
+  /** The system the BOM was synced from and the item's id there, if it came from one. */
+  sourceRef?: Maybe<SourceRef>;
+  history: Array<RecordVersion>;
+};
+
+
+/**
+ * One version of an item's bill of materials. The explosion of an item on a date uses its released BOM valid that
+ * day (both ends inclusive), the default one first, then the one that starts latest.
+ */
+export type BomHistoryArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type BomLine = {
+  __typename?: 'BomLine';
+  id: Scalars['ID']['output'];
+  position: Scalars['Int']['output'];
+  component: Item;
+  /** Per the BOM's base quantity, in `unit`. */
+  quantity: Scalars['Decimal']['output'];
+  unit: Scalars['String']['output'];
+  /** The same quantity in the component's base unit. */
+  quantityInBaseUnit: Scalars['Decimal']['output'];
+  /** Gross = net × (1 + scrapPercent / 100). */
+  scrapPercent: Scalars['Decimal']['output'];
+  validFrom?: Maybe<Scalars['Date']['output']>;
+  validTo?: Maybe<Scalars['Date']['output']>;
+  /** The component's own BOM is passed through into this BOM's explosion. */
+  phantom: Scalars['Boolean']['output'];
+  note?: Maybe<Scalars['String']['output']>;
+  /** The line's substitute group: alternatives by priority, with how many base units replace one of the main component. */
+  substitutes: Array<BomSubstitute>;
+};
+
+export type BomSubstitute = {
+  __typename?: 'BomSubstitute';
+  component: Item;
+  priority: Scalars['Int']['output'];
+  ratio: Scalars['Decimal']['output'];
+};
+
+export type BomEdge = {
+  __typename?: 'BomEdge';
+  cursor: Scalars['String']['output'];
+  node: Bom;
+};
+
+export type BomConnection = {
+  __typename?: 'BomConnection';
+  edges: Array<BomEdge>;
+  nodes: Array<Bom>;
+  pageInfo: PageInfo;
+};
+
+/**
+ * One node of an explosion: a component on one path from the exploded item. Phantoms that were passed through are
+ * not nodes; their components stand in their place.
+ */
+export type BomNode = {
+  __typename?: 'BomNode';
+  /** Position of the node in depth-first order (by line position), from 0. */
+  index: Scalars['Int']['output'];
+  /** The index of the parent node; null for the exploded item's own lines. */
+  parentIndex?: Maybe<Scalars['Int']['output']>;
+  /** 1 for the exploded item's own lines. */
+  level: Scalars['Int']['output'];
+  /** Item codes from the exploded item down to this component. */
+  path: Array<Scalars['String']['output']>;
+  item: Item;
+  line: BomLine;
+  /** Net quantity in the component's base unit per unit of the parent node. */
+  quantityPerParent: Scalars['Decimal']['output'];
+  scrapPercent: Scalars['Decimal']['output'];
+  /** Gross quantity for the exploded quantity, scrap included at every level of the path. */
+  quantity: Scalars['Decimal']['output'];
+  /** The component has a BOM of its own on the date. */
+  hasBom: Scalars['Boolean']['output'];
+};
+
+export type BomNodeConnection = {
+  __typename?: 'BomNodeConnection';
+  nodes: Array<BomNode>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A component of an explosion, summed over every path it is on. */
+export type BomComponentTotal = {
+  __typename?: 'BomComponentTotal';
+  item: Item;
+  quantity: Scalars['Decimal']['output'];
+  /** How many nodes of the tree it is. */
+  occurrences: Scalars['Int']['output'];
+  /** The deepest level it is found at. */
+  lowestLevel: Scalars['Int']['output'];
+  hasBom: Scalars['Boolean']['output'];
+};
+
+export type BomExplosion = {
+  __typename?: 'BomExplosion';
+  item: Item;
+  quantity: Scalars['Decimal']['output'];
+  asOf: Scalars['Date']['output'];
+  /** Nodes in the tree (every path counted). */
+  nodeCount: Scalars['Int']['output'];
+  /** The deepest level. */
+  depth: Scalars['Int']['output'];
+  /** The tree in depth-first order, a page at a time. */
+  nodes: BomNodeConnection;
+  /**
+   * The whole tree in one compact value, for large explosions: {"items": [{"id", "code", "name", "baseUnit"}],
+   * "item": [index into items], "parent": [node index, -1 for level 1], "level": [...], "quantityPerParent":
+   * [decimal strings], "scrapPercent": [...], "quantity": [...], "hasBom": [...]}, nodes in depth-first order.
+   */
+  compact: Scalars['JSON']['output'];
+  /** Each component once, summed over every path. */
+  components: Array<BomComponentTotal>;
+};
+
+
+export type BomExplosionNodesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One place the component is used: an item on a path up from the component. */
+export type WhereUsedNode = {
+  __typename?: 'WhereUsedNode';
+  index: Scalars['Int']['output'];
+  /** The node one step closer to the component; null when this item uses the component directly. */
+  belowIndex?: Maybe<Scalars['Int']['output']>;
+  level: Scalars['Int']['output'];
+  item: Item;
+  line: BomLine;
+  /** Gross quantity of the component per unit of this item along this path. */
+  quantity: Scalars['Decimal']['output'];
+  /** Used in no BOM on the date: a top-level product. */
+  topLevel: Scalars['Boolean']['output'];
+};
+
+export type WhereUsedNodeConnection = {
+  __typename?: 'WhereUsedNodeConnection';
+  nodes: Array<WhereUsedNode>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type WhereUsedTop = {
+  __typename?: 'WhereUsedTop';
+  item: Item;
+  /** Gross quantity of the component per unit of this product, summed over every path. */
+  quantity: Scalars['Decimal']['output'];
+  paths: Scalars['Int']['output'];
+};
+
+export type WhereUsed = {
+  __typename?: 'WhereUsed';
+  component: Item;
+  asOf: Scalars['Date']['output'];
+  /** Nodes of the upward tree (every path counted). */
+  nodeCount: Scalars['Int']['output'];
+  /** Paths from the component up to a top-level product. */
+  pathCount: Scalars['Int']['output'];
+  /** The items that use the component directly (level 1). */
+  directParents: Array<WhereUsedTop>;
+  /** The top-level products with the quantity of the component per unit of each. */
+  topLevel: Array<WhereUsedTop>;
+  nodes: WhereUsedNodeConnection;
+  /**
+   * Every node in one value: {"items": [{"id", "code", "name"}], "item": [...], "below": [node index, -1 at level 1],
+   * "level": [...], "quantity": [...], "topLevel": [...]}.
+   */
+  compact: Scalars['JSON']['output'];
+};
+
+
+export type WhereUsedNodesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type PriceSource =
+  /** The item's standard cost. */
+  | 'standardCost'
+  /** The preferred supplier offer, else the lowest, converted to the item's base unit. */
+  | 'supplierPrice';
+
+export type BomCostLevel = {
+  __typename?: 'BomCostLevel';
+  level: Scalars['Int']['output'];
+  /** Material that comes in at this level. */
+  amount: Money;
+};
+
+export type BomComponentCost = {
+  __typename?: 'BomComponentCost';
+  item: Item;
+  /** Total gross quantity in the item's base unit. */
+  quantity: Scalars['Decimal']['output'];
+  /** Per base unit; null when the price source has none in the currency. */
+  unitPrice?: Maybe<Money>;
+  amount?: Maybe<Money>;
+  /** The price came from the caller's overrides. */
+  overridden: Scalars['Boolean']['output'];
+};
+
+export type BomAssemblyCost = {
+  __typename?: 'BomAssemblyCost';
+  item: Item;
+  /** Material cost of one unit of the assembly. */
+  unitCost: Money;
+  /** Every component below it has a price. */
+  complete: Scalars['Boolean']['output'];
+};
+
+export type BomCost = {
+  __typename?: 'BomCost';
+  item: Item;
+  quantity: Scalars['Decimal']['output'];
+  asOf: Scalars['Date']['output'];
+  priceSource: PriceSource;
+  /** Material cost of the quantity: the sum of the levels' amounts and of the components' amounts. */
+  total: Money;
+  unitCost: Money;
+  levels: Array<BomCostLevel>;
+  /** Purchased (leaf) components with their quantities and amounts. */
+  components: Array<BomComponentCost>;
+  /** Each assembly in the tree with its rolled-up cost per unit. */
+  assemblies: Array<BomAssemblyCost>;
+  /** Leaf components without a price in the currency; the total leaves them out. */
+  missingPrices: Array<Item>;
+  complete: Scalars['Boolean']['output'];
+};
+
+export type PriceOverrideInput = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  /** Per base unit of the item, in the quotation's currency. An assembly's price replaces its BOM. */
+  price: Scalars['Decimal']['input'];
+};
+
+export type QuotationInput = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  quantity: Scalars['Decimal']['input'];
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  priceSource?: PriceSource;
+  currency: Scalars['String']['input'];
+  priceOverrides?: InputMaybe<Array<PriceOverrideInput>>;
+  /** Margin as a percentage of the sales price: price = cost / (1 − margin / 100). */
+  marginPercent?: Scalars['Decimal']['input'];
+};
+
+export type Quotation = {
+  __typename?: 'Quotation';
+  item: Item;
+  quantity: Scalars['Decimal']['output'];
+  asOf: Scalars['Date']['output'];
+  /** Unrounded material cost. */
+  materialCost: Money;
+  marginPercent: Scalars['Decimal']['output'];
+  /** Sales price for the quantity, rounded half-up to the currency's minor unit. */
+  price: Money;
+  /** Price per unit, rounded the same way. */
+  unitPrice: Money;
+  /** price − material cost. */
+  marginAmount: Money;
+  components: Array<BomComponentCost>;
+  missingPrices: Array<Item>;
+  /** False when a component has no price: the price is then too low. */
+  complete: Scalars['Boolean']['output'];
+};
+
+export type BomLineChange = {
+  __typename?: 'BomLineChange';
+  field: Scalars['String']['output'];
+  from?: Maybe<Scalars['JSON']['output']>;
+  to?: Maybe<Scalars['JSON']['output']>;
+};
+
+export type BomLineDiff = {
+  __typename?: 'BomLineDiff';
+  component: Item;
+  position: Scalars['Int']['output'];
+  before?: Maybe<BomLine>;
+  after?: Maybe<BomLine>;
+  /** For a changed line, which fields differ. */
+  changes: Array<BomLineChange>;
+};
+
+export type BomDiff = {
+  __typename?: 'BomDiff';
+  from: Bom;
+  to: Bom;
+  added: Array<BomLineDiff>;
+  removed: Array<BomLineDiff>;
+  changed: Array<BomLineDiff>;
+  /** Header fields that differ (baseQuantity, validity, description). */
+  headerChanges: Array<BomLineChange>;
+};
+
+export type EngineeringChangeKind =
+  /** Replace a component by another in every BOM that uses it: new quantity = old × ratio. */
+  | 'replace'
+  /** Set the component's quantity (in its line unit) or scale it by a ratio in every BOM that uses it. */
+  | 'quantity';
+
+export type EngineeringChangeInput = {
+  kind: EngineeringChangeKind;
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  componentCode?: InputMaybe<Scalars['String']['input']>;
+  /** For REPLACE: the new component. */
+  replacementId?: InputMaybe<Scalars['ID']['input']>;
+  replacementCode?: InputMaybe<Scalars['String']['input']>;
+  /** For REPLACE, and for QUANTITY when no quantity is given: the factor applied to the old quantity. */
+  ratio?: InputMaybe<Scalars['Decimal']['input']>;
+  /** For QUANTITY: the new quantity, in the line's unit (or newUnit). */
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  unit?: InputMaybe<Scalars['String']['input']>;
+  /** When the new versions take effect; default today. */
+  validFrom?: InputMaybe<Scalars['Date']['input']>;
+  /** Limit the change to these parent items' BOMs; default every BOM using the component. */
+  onlyItemIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  reason: Scalars['String']['input'];
+};
+
+/** A BOM an engineering change touches, and how. */
+export type EngineeringChangeEffect = {
+  __typename?: 'EngineeringChangeEffect';
+  bom: Bom;
+  item: Item;
+  /** The lines that change, before and after. */
+  lines: Array<BomLineDiff>;
+  /** The version created when the change was applied; null in a preview. */
+  newBom?: Maybe<Bom>;
+};
+
+export type EngineeringChangePreview = {
+  __typename?: 'EngineeringChangePreview';
+  effects: Array<EngineeringChangeEffect>;
+  bomCount: Scalars['Int']['output'];
+};
+
+export type EngineeringChange = {
+  __typename?: 'EngineeringChange';
+  id: Scalars['ID']['output'];
+  kind: EngineeringChangeKind;
+  component: Item;
+  replacement?: Maybe<Item>;
+  ratio?: Maybe<Scalars['Decimal']['output']>;
+  quantity?: Maybe<Scalars['Decimal']['output']>;
+  unit?: Maybe<Scalars['String']['output']>;
+  validFrom?: Maybe<Scalars['Date']['output']>;
+  reason: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  effects: Array<EngineeringChangeEffect>;
+  bomCount: Scalars['Int']['output'];
+};
+
+export type EngineeringChangeConnection = {
+  __typename?: 'EngineeringChangeConnection';
+  nodes: Array<EngineeringChange>;
+  pageInfo: PageInfo;
+};
+
+export type BomSubstituteInput = {
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  componentCode?: InputMaybe<Scalars['String']['input']>;
+  priority: Scalars['Int']['input'];
+  ratio?: Scalars['Decimal']['input'];
+};
+
+export type BomLineInput = {
+  /** Default: 10, 20, ... after the highest given. */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  componentCode?: InputMaybe<Scalars['String']['input']>;
+  quantity: Scalars['Decimal']['input'];
+  /** Default: the component's base unit. */
+  unit?: InputMaybe<Scalars['String']['input']>;
+  scrapPercent?: InputMaybe<Scalars['Decimal']['input']>;
+  validFrom?: InputMaybe<Scalars['Date']['input']>;
+  validTo?: InputMaybe<Scalars['Date']['input']>;
+  phantom?: InputMaybe<Scalars['Boolean']['input']>;
+  note?: InputMaybe<Scalars['String']['input']>;
+  substitutes?: InputMaybe<Array<BomSubstituteInput>>;
+};
+
+export type BomInput = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  /** Default: 1 for an item's first BOM, else the next after the newest. */
+  versionLabel?: InputMaybe<Scalars['String']['input']>;
+  baseQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  validFrom?: InputMaybe<Scalars['Date']['input']>;
+  validTo?: InputMaybe<Scalars['Date']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Default: true for an item's first BOM. */
+  isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Release it at once. */
+  release?: InputMaybe<Scalars['Boolean']['input']>;
+  lines: Array<BomLineInput>;
+};
+
+export type BomPatch = {
+  versionLabel?: InputMaybe<Scalars['String']['input']>;
+  baseQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  validFrom?: InputMaybe<Scalars['Date']['input']>;
+  validTo?: InputMaybe<Scalars['Date']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** All lines, replacing the current ones. */
+  lines?: InputMaybe<Array<BomLineInput>>;
+};
+
 export type Address = {
   __typename?: 'Address';
   street?: Maybe<Scalars['String']['output']>;
@@ -679,6 +1281,10 @@ export type Item = GoldenRecord & {
   orderMultiple?: Maybe<Scalars['Decimal']['output']>;
   standardCost?: Maybe<Money>;
   suppliers: Array<SupplierItem>;
+  /** Every BOM version of the item, newest first. */
+  boms: Array<Bom>;
+  /** The BOM this item is built with on the date (default today). */
+  bom?: Maybe<Bom>;
   mergedIds: Array<Scalars['ID']['output']>;
   mergedInto?: Maybe<Scalars['ID']['output']>;
   overrides: Array<FieldOverride>;
@@ -689,6 +1295,11 @@ export type Item = GoldenRecord & {
 
 export type ItemHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type ItemBomArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
 export type Warehouse = GoldenRecord & {
@@ -1281,6 +1892,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = ResolversObject<{
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   RecordStatus: null;
   SortDirection: null;
@@ -1305,6 +1917,41 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   HubInfo: ResolverTypeWrapper<HubInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  BomStatus: null;
+  Bom: ResolverTypeWrapper<BomRow>;
+  BomLine: ResolverTypeWrapper<BomLineRow>;
+  BomSubstitute: ResolverTypeWrapper<BomSubstituteRow>;
+  BomEdge: ResolverTypeWrapper<Omit<BomEdge, 'node'> & { node: ResolversTypes['Bom'] }>;
+  BomConnection: ResolverTypeWrapper<BomPage>;
+  BomNode: ResolverTypeWrapper<NodeView>;
+  BomNodeConnection: ResolverTypeWrapper<NodePage<NodeView>>;
+  BomComponentTotal: ResolverTypeWrapper<ComponentTotal>;
+  BomExplosion: ResolverTypeWrapper<Explosion>;
+  WhereUsedNode: ResolverTypeWrapper<WhereUsedNodeView>;
+  WhereUsedNodeConnection: ResolverTypeWrapper<NodePage<WhereUsedNodeView>>;
+  WhereUsedTop: ResolverTypeWrapper<WhereUsedTopView>;
+  WhereUsed: ResolverTypeWrapper<WhereUsedResult>;
+  PriceSource: null;
+  BomCostLevel: ResolverTypeWrapper<CostLevelView>;
+  BomComponentCost: ResolverTypeWrapper<ComponentCostView>;
+  BomAssemblyCost: ResolverTypeWrapper<AssemblyCostView>;
+  BomCost: ResolverTypeWrapper<CostView>;
+  PriceOverrideInput: PriceOverrideInput;
+  QuotationInput: QuotationInput;
+  Quotation: ResolverTypeWrapper<QuotationView>;
+  BomLineChange: ResolverTypeWrapper<BomFieldChange>;
+  BomLineDiff: ResolverTypeWrapper<LineDiffView>;
+  BomDiff: ResolverTypeWrapper<DiffView>;
+  EngineeringChangeKind: null;
+  EngineeringChangeInput: EngineeringChangeInput;
+  EngineeringChangeEffect: ResolverTypeWrapper<EffectView>;
+  EngineeringChangePreview: ResolverTypeWrapper<EngineeringChangePreviewView>;
+  EngineeringChange: ResolverTypeWrapper<EngineeringChangeView>;
+  EngineeringChangeConnection: ResolverTypeWrapper<EngineeringChangePage>;
+  BomSubstituteInput: BomSubstituteInput;
+  BomLineInput: BomLineInput;
+  BomInput: BomInput;
+  BomPatch: BomPatch;
   Address: ResolverTypeWrapper<Address>;
   AddressInput: AddressInput;
   Customer: ResolverTypeWrapper<GoldenRow>;
@@ -1369,6 +2016,7 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   Decimal: Scalars['Decimal']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Date: Scalars['Date']['output'];
   JSON: Scalars['JSON']['output'];
   RecordOrder: RecordOrder;
   PageInfo: PageInfo;
@@ -1387,6 +2035,38 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   HubInfo: HubInfo;
   Mutation: Record<PropertyKey, never>;
+  Bom: BomRow;
+  BomLine: BomLineRow;
+  BomSubstitute: BomSubstituteRow;
+  BomEdge: Omit<BomEdge, 'node'> & { node: ResolversParentTypes['Bom'] };
+  BomConnection: BomPage;
+  BomNode: NodeView;
+  BomNodeConnection: NodePage<NodeView>;
+  BomComponentTotal: ComponentTotal;
+  BomExplosion: Explosion;
+  WhereUsedNode: WhereUsedNodeView;
+  WhereUsedNodeConnection: NodePage<WhereUsedNodeView>;
+  WhereUsedTop: WhereUsedTopView;
+  WhereUsed: WhereUsedResult;
+  BomCostLevel: CostLevelView;
+  BomComponentCost: ComponentCostView;
+  BomAssemblyCost: AssemblyCostView;
+  BomCost: CostView;
+  PriceOverrideInput: PriceOverrideInput;
+  QuotationInput: QuotationInput;
+  Quotation: QuotationView;
+  BomLineChange: BomFieldChange;
+  BomLineDiff: LineDiffView;
+  BomDiff: DiffView;
+  EngineeringChangeInput: EngineeringChangeInput;
+  EngineeringChangeEffect: EffectView;
+  EngineeringChangePreview: EngineeringChangePreviewView;
+  EngineeringChange: EngineeringChangeView;
+  EngineeringChangeConnection: EngineeringChangePage;
+  BomSubstituteInput: BomSubstituteInput;
+  BomLineInput: BomLineInput;
+  BomInput: BomInput;
+  BomPatch: BomPatch;
   Address: Address;
   AddressInput: AddressInput;
   Customer: GoldenRow;
@@ -1447,6 +2127,10 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
+}
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
 }
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -1510,6 +2194,16 @@ export type UpsertOutcomeResolvers = { INSERTED: 'inserted', UPDATED: 'updated',
 
 export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   hub?: Resolver<ResolversTypes['HubInfo'], ParentType, ContextType>;
+  bom?: Resolver<Maybe<ResolversTypes['Bom']>, ParentType, ContextType, RequireFields<QueryBomArgs, 'id'>>;
+  boms?: Resolver<ResolversTypes['BomConnection'], ParentType, ContextType, RequireFields<QueryBomsArgs, 'first'>>;
+  bomExplosion?: Resolver<ResolversTypes['BomExplosion'], ParentType, ContextType, RequireFields<QueryBomExplosionArgs, 'quantity'>>;
+  whereUsed?: Resolver<ResolversTypes['WhereUsed'], ParentType, ContextType, Partial<QueryWhereUsedArgs>>;
+  bomCost?: Resolver<ResolversTypes['BomCost'], ParentType, ContextType, RequireFields<QueryBomCostArgs, 'quantity' | 'priceSource'>>;
+  bomQuotation?: Resolver<ResolversTypes['Quotation'], ParentType, ContextType, RequireFields<QueryBomQuotationArgs, 'input'>>;
+  bomDiff?: Resolver<ResolversTypes['BomDiff'], ParentType, ContextType, RequireFields<QueryBomDiffArgs, 'fromId' | 'toId'>>;
+  engineeringChangePreview?: Resolver<ResolversTypes['EngineeringChangePreview'], ParentType, ContextType, RequireFields<QueryEngineeringChangePreviewArgs, 'input'>>;
+  engineeringChanges?: Resolver<ResolversTypes['EngineeringChangeConnection'], ParentType, ContextType, RequireFields<QueryEngineeringChangesArgs, 'first'>>;
+  engineeringChange?: Resolver<Maybe<ResolversTypes['EngineeringChange']>, ParentType, ContextType, RequireFields<QueryEngineeringChangeArgs, 'id'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, Partial<QueryCustomerArgs>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   supplier?: Resolver<Maybe<ResolversTypes['Supplier']>, ParentType, ContextType, Partial<QuerySupplierArgs>>;
@@ -1536,6 +2230,13 @@ export type HubInfoResolvers<ContextType = GraphContext, ParentType extends Reso
 
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   _noop?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  createBom?: Resolver<ResolversTypes['Bom'], ParentType, ContextType, RequireFields<MutationCreateBomArgs, 'input'>>;
+  updateBom?: Resolver<ResolversTypes['Bom'], ParentType, ContextType, RequireFields<MutationUpdateBomArgs, 'id' | 'expectedVersion' | 'patch'>>;
+  releaseBom?: Resolver<ResolversTypes['Bom'], ParentType, ContextType, RequireFields<MutationReleaseBomArgs, 'id' | 'expectedVersion'>>;
+  obsoleteBom?: Resolver<ResolversTypes['Bom'], ParentType, ContextType, RequireFields<MutationObsoleteBomArgs, 'id' | 'expectedVersion'>>;
+  setDefaultBom?: Resolver<ResolversTypes['Bom'], ParentType, ContextType, RequireFields<MutationSetDefaultBomArgs, 'id'>>;
+  createBomVersion?: Resolver<ResolversTypes['Bom'], ParentType, ContextType, RequireFields<MutationCreateBomVersionArgs, 'fromId'>>;
+  applyEngineeringChange?: Resolver<ResolversTypes['EngineeringChange'], ParentType, ContextType, RequireFields<MutationApplyEngineeringChangeArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'expectedVersion' | 'patch'>>;
   archiveCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationArchiveCustomerArgs, 'id' | 'expectedVersion'>>;
@@ -1567,6 +2268,241 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   updateConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationUpdateConnectionArgs, 'id' | 'expectedVersion' | 'patch'>>;
   testConnection?: Resolver<ResolversTypes['ConnectionTestResult'], ParentType, ContextType, RequireFields<MutationTestConnectionArgs, 'id'>>;
   triggerSync?: Resolver<ResolversTypes['SyncRun'], ParentType, ContextType, RequireFields<MutationTriggerSyncArgs, 'connectionId' | 'mode'>>;
+}>;
+
+export type BomStatusResolvers = { DRAFT: 'draft', RELEASED: 'released', OBSOLETE: 'obsolete' };
+
+export type BomResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Bom'] = ResolversParentTypes['Bom']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  versionLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BomStatus'], ParentType, ContextType>;
+  isDefault?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  baseQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  validFrom?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  validTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['BomLine']>, ParentType, ContextType>;
+  supersedes?: Resolver<Maybe<ResolversTypes['Bom']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  releasedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  releasedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sourceRef?: Resolver<Maybe<ResolversTypes['SourceRef']>, ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['RecordVersion']>, ParentType, ContextType, RequireFields<BomHistoryArgs, 'first'>>;
+}>;
+
+export type BomLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomLine'] = ResolversParentTypes['BomLine']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  component?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantityInBaseUnit?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  scrapPercent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  validFrom?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  validTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  phantom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  substitutes?: Resolver<Array<ResolversTypes['BomSubstitute']>, ParentType, ContextType>;
+}>;
+
+export type BomSubstituteResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomSubstitute'] = ResolversParentTypes['BomSubstitute']> = ResolversObject<{
+  component?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ratio?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+}>;
+
+export type BomEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomEdge'] = ResolversParentTypes['BomEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Bom'], ParentType, ContextType>;
+}>;
+
+export type BomConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomConnection'] = ResolversParentTypes['BomConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['BomEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Bom']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type BomNodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomNode'] = ResolversParentTypes['BomNode']> = ResolversObject<{
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  parentIndex?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  line?: Resolver<ResolversTypes['BomLine'], ParentType, ContextType>;
+  quantityPerParent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  scrapPercent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  hasBom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type BomNodeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomNodeConnection'] = ResolversParentTypes['BomNodeConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['BomNode']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type BomComponentTotalResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomComponentTotal'] = ResolversParentTypes['BomComponentTotal']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  occurrences?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lowestLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hasBom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type BomExplosionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomExplosion'] = ResolversParentTypes['BomExplosion']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  nodeCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  depth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nodes?: Resolver<ResolversTypes['BomNodeConnection'], ParentType, ContextType, RequireFields<BomExplosionNodesArgs, 'first'>>;
+  compact?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  components?: Resolver<Array<ResolversTypes['BomComponentTotal']>, ParentType, ContextType>;
+}>;
+
+export type WhereUsedNodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WhereUsedNode'] = ResolversParentTypes['WhereUsedNode']> = ResolversObject<{
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  belowIndex?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  line?: Resolver<ResolversTypes['BomLine'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  topLevel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type WhereUsedNodeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WhereUsedNodeConnection'] = ResolversParentTypes['WhereUsedNodeConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['WhereUsedNode']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type WhereUsedTopResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WhereUsedTop'] = ResolversParentTypes['WhereUsedTop']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  paths?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type WhereUsedResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WhereUsed'] = ResolversParentTypes['WhereUsed']> = ResolversObject<{
+  component?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  nodeCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pathCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  directParents?: Resolver<Array<ResolversTypes['WhereUsedTop']>, ParentType, ContextType>;
+  topLevel?: Resolver<Array<ResolversTypes['WhereUsedTop']>, ParentType, ContextType>;
+  nodes?: Resolver<ResolversTypes['WhereUsedNodeConnection'], ParentType, ContextType, RequireFields<WhereUsedNodesArgs, 'first'>>;
+  compact?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+}>;
+
+export type PriceSourceResolvers = { STANDARD_COST: 'standardCost', SUPPLIER_PRICE: 'supplierPrice' };
+
+export type BomCostLevelResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomCostLevel'] = ResolversParentTypes['BomCostLevel']> = ResolversObject<{
+  level?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type BomComponentCostResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomComponentCost'] = ResolversParentTypes['BomComponentCost']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  overridden?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type BomAssemblyCostResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomAssemblyCost'] = ResolversParentTypes['BomAssemblyCost']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  unitCost?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  complete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type BomCostResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomCost'] = ResolversParentTypes['BomCost']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  priceSource?: Resolver<ResolversTypes['PriceSource'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  unitCost?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  levels?: Resolver<Array<ResolversTypes['BomCostLevel']>, ParentType, ContextType>;
+  components?: Resolver<Array<ResolversTypes['BomComponentCost']>, ParentType, ContextType>;
+  assemblies?: Resolver<Array<ResolversTypes['BomAssemblyCost']>, ParentType, ContextType>;
+  missingPrices?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType>;
+  complete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type QuotationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Quotation'] = ResolversParentTypes['Quotation']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  materialCost?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  marginPercent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  marginAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  components?: Resolver<Array<ResolversTypes['BomComponentCost']>, ParentType, ContextType>;
+  missingPrices?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType>;
+  complete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type BomLineChangeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomLineChange'] = ResolversParentTypes['BomLineChange']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  to?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+}>;
+
+export type BomLineDiffResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomLineDiff'] = ResolversParentTypes['BomLineDiff']> = ResolversObject<{
+  component?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['BomLine']>, ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['BomLine']>, ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['BomLineChange']>, ParentType, ContextType>;
+}>;
+
+export type BomDiffResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomDiff'] = ResolversParentTypes['BomDiff']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['Bom'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Bom'], ParentType, ContextType>;
+  added?: Resolver<Array<ResolversTypes['BomLineDiff']>, ParentType, ContextType>;
+  removed?: Resolver<Array<ResolversTypes['BomLineDiff']>, ParentType, ContextType>;
+  changed?: Resolver<Array<ResolversTypes['BomLineDiff']>, ParentType, ContextType>;
+  headerChanges?: Resolver<Array<ResolversTypes['BomLineChange']>, ParentType, ContextType>;
+}>;
+
+export type EngineeringChangeKindResolvers = { REPLACE: 'replace', QUANTITY: 'quantity' };
+
+export type EngineeringChangeEffectResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['EngineeringChangeEffect'] = ResolversParentTypes['EngineeringChangeEffect']> = ResolversObject<{
+  bom?: Resolver<ResolversTypes['Bom'], ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['BomLineDiff']>, ParentType, ContextType>;
+  newBom?: Resolver<Maybe<ResolversTypes['Bom']>, ParentType, ContextType>;
+}>;
+
+export type EngineeringChangePreviewResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['EngineeringChangePreview'] = ResolversParentTypes['EngineeringChangePreview']> = ResolversObject<{
+  effects?: Resolver<Array<ResolversTypes['EngineeringChangeEffect']>, ParentType, ContextType>;
+  bomCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type EngineeringChangeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['EngineeringChange'] = ResolversParentTypes['EngineeringChange']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['EngineeringChangeKind'], ParentType, ContextType>;
+  component?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  replacement?: Resolver<Maybe<ResolversTypes['Item']>, ParentType, ContextType>;
+  ratio?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  validFrom?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effects?: Resolver<Array<ResolversTypes['EngineeringChangeEffect']>, ParentType, ContextType>;
+  bomCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type EngineeringChangeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['EngineeringChangeConnection'] = ResolversParentTypes['EngineeringChangeConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['EngineeringChange']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 }>;
 
 export type AddressResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
@@ -1660,6 +2596,8 @@ export type ItemResolvers<ContextType = GraphContext, ParentType extends Resolve
   orderMultiple?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   standardCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   suppliers?: Resolver<Array<ResolversTypes['SupplierItem']>, ParentType, ContextType>;
+  boms?: Resolver<Array<ResolversTypes['Bom']>, ParentType, ContextType>;
+  bom?: Resolver<Maybe<ResolversTypes['Bom']>, ParentType, ContextType, Partial<ItemBomArgs>>;
   mergedIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   mergedInto?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   overrides?: Resolver<Array<ResolversTypes['FieldOverride']>, ParentType, ContextType>;
@@ -1930,6 +2868,7 @@ export type FieldLineageResolvers<ContextType = GraphContext, ParentType extends
 export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Decimal?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Date?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
   RecordStatus?: RecordStatusResolvers;
   SortDirection?: SortDirectionResolvers;
@@ -1947,6 +2886,34 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   HubInfo?: HubInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  BomStatus?: BomStatusResolvers;
+  Bom?: BomResolvers<ContextType>;
+  BomLine?: BomLineResolvers<ContextType>;
+  BomSubstitute?: BomSubstituteResolvers<ContextType>;
+  BomEdge?: BomEdgeResolvers<ContextType>;
+  BomConnection?: BomConnectionResolvers<ContextType>;
+  BomNode?: BomNodeResolvers<ContextType>;
+  BomNodeConnection?: BomNodeConnectionResolvers<ContextType>;
+  BomComponentTotal?: BomComponentTotalResolvers<ContextType>;
+  BomExplosion?: BomExplosionResolvers<ContextType>;
+  WhereUsedNode?: WhereUsedNodeResolvers<ContextType>;
+  WhereUsedNodeConnection?: WhereUsedNodeConnectionResolvers<ContextType>;
+  WhereUsedTop?: WhereUsedTopResolvers<ContextType>;
+  WhereUsed?: WhereUsedResolvers<ContextType>;
+  PriceSource?: PriceSourceResolvers;
+  BomCostLevel?: BomCostLevelResolvers<ContextType>;
+  BomComponentCost?: BomComponentCostResolvers<ContextType>;
+  BomAssemblyCost?: BomAssemblyCostResolvers<ContextType>;
+  BomCost?: BomCostResolvers<ContextType>;
+  Quotation?: QuotationResolvers<ContextType>;
+  BomLineChange?: BomLineChangeResolvers<ContextType>;
+  BomLineDiff?: BomLineDiffResolvers<ContextType>;
+  BomDiff?: BomDiffResolvers<ContextType>;
+  EngineeringChangeKind?: EngineeringChangeKindResolvers;
+  EngineeringChangeEffect?: EngineeringChangeEffectResolvers<ContextType>;
+  EngineeringChangePreview?: EngineeringChangePreviewResolvers<ContextType>;
+  EngineeringChange?: EngineeringChangeResolvers<ContextType>;
+  EngineeringChangeConnection?: EngineeringChangeConnectionResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   Supplier?: SupplierResolvers<ContextType>;
