@@ -5,7 +5,7 @@
  * at 50,000 lines, with a top product of 20,000-30,000 nodes, each GraphQL figure within 3× of the explosion floor.
  *
  *   npx tsx bench/bom.ts [--sizes=5000,10000,25000,50000] [--runs=30] [--warmup=5] [--regenerate] [--seed=N]
- *                        [--write | --no-write] [--quick]
+ *                        [--write | --no-write] [--results=file] [--quick]
  *
  * Each size has its own database, mdhub_bench_bom_<lines>, on BENCH_DATABASE_URL (the server; default
  * postgres://postgres@127.0.0.1:5432/postgres), reused while its marker shows the same generator, seed and
@@ -26,7 +26,7 @@ import {
   TOP_TREE_COUNT,
   WU_CODE,
 } from './lib/bom-forest';
-import { databaseUrl, dataOptions, parse } from './lib/options';
+import { databaseUrl, dataOptions, DEFAULT_SEED, parse } from './lib/options';
 import { machine, RESULTS_FILE, writeSection } from './lib/results';
 import { ROOT, type Server, startServer } from './lib/servers';
 
@@ -548,6 +548,8 @@ export async function run(argv: string[]): Promise<void> {
     regenerate: { type: 'boolean' },
     write: { type: 'boolean' },
     'no-write': { type: 'boolean' },
+    // Another file than bench/RESULTS.md, to see what a run would write.
+    results: { type: 'string' },
   });
   const opts = dataOptions(values);
   const sizes = values.sizes
@@ -572,7 +574,11 @@ export async function run(argv: string[]): Promise<void> {
     );
   }
   const standard =
-    sizes.join() === STANDARD_SIZES.join() && runs === DEFAULT_RUNS && warmup === DEFAULT_WARMUP && !values.seed;
+    sizes.join() === STANDARD_SIZES.join() &&
+    runs === DEFAULT_RUNS &&
+    warmup === DEFAULT_WARMUP &&
+    opts.seed === DEFAULT_SEED;
+  const resultsFile = values.results ? path.resolve(String(values.results)) : RESULTS_FILE;
   const write = values['no-write']
     ? false
     : Boolean(values.write) || (standard && available.length === QUERY_NAMES.length);
@@ -631,7 +637,7 @@ export async function run(argv: string[]): Promise<void> {
 
   if (!write) {
     console.log(
-      `(not written to ${path.relative(ROOT, RESULTS_FILE)}: ` +
+      `(not written to ${path.relative(ROOT, resultsFile)}: ` +
         `${values['no-write'] ? '--no-write' : 'not the standard run, or the API is not all there'}; --write forces it)`,
     );
     return;
@@ -702,8 +708,9 @@ ${checks}
 Goal: at ${fmt(largest.lines)} lines, each GraphQL figure within ${GOAL_FACTOR}× of the explosion floor.
 
 ${verdicts.join('\n')}`,
+    resultsFile,
   );
-  console.log(`written to ${path.relative(ROOT, RESULTS_FILE)}`);
+  console.log(`written to ${path.relative(ROOT, resultsFile)}`);
 }
 
 if (require.main === module) {
