@@ -158,7 +158,7 @@ export const httpJsonConnector: Connector<HttpJsonSettings, HttpJsonCredentials>
   type: 'http-json',
   title: 'HTTP JSON',
   description:
-    'Reads customers, suppliers, items and warehouses from an HTTP API that lists JSON records by an updatedAt ' +
+    'Reads customers, suppliers, items, warehouses and BOMs from an HTTP API that lists JSON records by an updatedAt ' +
     'cursor and page tokens, and writes golden records back with POST and PUT.',
   settingsSchema,
   credentialsSchema,

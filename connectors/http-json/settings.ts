@@ -1,7 +1,21 @@
 import { z } from 'zod';
-import { SPECS, type MasterEntity } from '../../src/master/specs';
+import { SPECS } from '../../src/master/specs';
 
-const ENTITIES = ['customer', 'supplier', 'item', 'warehouse'] as const satisfies readonly MasterEntity[];
+const ENTITIES = ['customer', 'supplier', 'item', 'warehouse', 'bom'] as const;
+type StreamEntity = (typeof ENTITIES)[number];
+
+/** A BOM's fields (src/bom/sync.ts): the product and components named by their ids in the source system. */
+const BOM_LEAVES = [
+  'itemRef',
+  'versionLabel',
+  'baseQuantity',
+  'validFrom',
+  'validTo',
+  'description',
+  'active',
+  'isDefault',
+  'lines',
+];
 
 // Field paths end up as object keys on both sides of a mapping; these would reach Object.prototype.
 const UNSAFE_SEGMENT = /(^|\.)(__proto__|prototype|constructor)(\.|$)/;
@@ -15,7 +29,8 @@ const fieldPath = z
  * The canonical input paths of an entity a source value can fill: the GraphQL input fields (from the entity
  * specs, so a new field is mappable without touching this connector), with money split into amount and currency.
  */
-export function canonicalLeaves(entity: MasterEntity): string[] {
+export function canonicalLeaves(entity: StreamEntity): string[] {
+  if (entity === 'bom') return BOM_LEAVES;
   const paths = SPECS[entity].fields.flatMap((f) =>
     f.kind === 'money' ? [`${f.path}.amount`, `${f.path}.currency`] : [f.path],
   );
@@ -23,7 +38,7 @@ export function canonicalLeaves(entity: MasterEntity): string[] {
 }
 
 /** Leaves plus their parents, so a whole source object can fill 'address' or 'creditLimit'. */
-function mappableTargets(entity: MasterEntity): Set<string> {
+function mappableTargets(entity: StreamEntity): Set<string> {
   const targets = new Set<string>();
   for (const leaf of canonicalLeaves(entity)) {
     const parts = leaf.split('.');

@@ -41,45 +41,45 @@ export interface ExplodeParams {
 }
 
 /**
- * The CTEs `eff` (BOMs in use), `edge` (their valid lines, with per-parent-unit quantities, scrap factors and
- * whether the component passes through) and `tree` (the explosion, phantoms still in it, flagged `pass`).
- * Reachable items are found first (distinct items, so shared sub-assemblies are read once), so only their lines
- * are joined while the tree, which counts every path, is built.
+ * The CTEs `eff` (BOMs in use), `edge` (the valid lines of the BOMs reachable from the item, with per-parent-unit
+ * quantities, scrap factors and whether the component passes through) and `tree` (the explosion, phantoms still
+ * in it, flagged `pass`). `edge` is found first, recursively and deduplicated (UNION), so a sub-assembly shared by
+ * many parents has its lines read once; `tree`, which counts every path, then only joins those in memory.
  */
 export function explosionCtes(p: ExplodeParams): SQL {
   const maxLevels = p.maxLevels ?? MAX_DEPTH;
   const stop = sqlArray(p.stopAt ?? []);
-  return sql`
-    eff AS MATERIALIZED (${effectiveBoms(p.asOf)}),
-    reach(item) AS (
-      SELECT ${p.itemId}::uuid
-      UNION
-      SELECT l.component_id FROM reach r JOIN eff e ON e.item_id = r.item
-        JOIN bom_lines l ON l.bom_id = e.id AND ${lineValid(p.asOf)}
-      WHERE r.item <> ALL(${stop}::uuid[])
-    ),
-    edge AS MATERIALIZED (
+  // LATERAL: the lines of each reached BOM by index; a join would let the planner, misjudging the size of the
+  // recursion's working table, hash every line of every BOM at each level (OFFSET 0 keeps it from being flattened
+  // back into a join).
+  const lines = (parent: SQL) => sql`
       SELECT e.item_id AS parent, l.id AS line_id, l.position, l.component_id AS child,
         CASE WHEN e.base_quantity = 1 THEN l.quantity_base ELSE trim_scale(l.quantity_base / e.base_quantity) END AS per,
         trim_scale(1 + l.scrap_percent * 0.01) AS scrap, l.scrap_percent,
-        (l.phantom OR ci.type = 'phantom') AND ce.id IS NOT NULL AS pass,
+        (l.phantom OR l.ci_type = 'phantom') AND ce.id IS NOT NULL AS pass,
         ce.id IS NOT NULL AND l.component_id <> ALL(${stop}::uuid[]) AS has_bom
-      FROM reach r JOIN eff e ON e.item_id = r.item
-        JOIN bom_lines l ON l.bom_id = e.id AND ${lineValid(p.asOf)}
-        JOIN items ci ON ci.id = l.component_id
-        LEFT JOIN eff ce ON ce.item_id = l.component_id
-      WHERE r.item <> ALL(${stop}::uuid[])
+      FROM ${parent} CROSS JOIN LATERAL (
+          SELECT l.*, ci.type AS ci_type FROM bom_lines l JOIN items ci ON ci.id = l.component_id
+          WHERE l.bom_id = e.id AND ${lineValid(p.asOf)} OFFSET 0
+        ) l
+        LEFT JOIN eff ce ON ce.item_id = l.component_id`;
+  return sql`
+    eff AS MATERIALIZED (${effectiveBoms(p.asOf)}),
+    edge AS (
+      ${lines(sql`eff e`)} WHERE e.item_id = ${p.itemId}::uuid
+      UNION
+      ${lines(sql`(SELECT DISTINCT r.child FROM edge r WHERE r.has_bom) r JOIN eff e ON e.item_id = r.child`)}
     ),
     tree AS (
-      SELECT 0 AS level, ARRAY[]::int[] AS ord, NULL::uuid AS line_id, ${p.itemId}::uuid AS item,
+      SELECT 0 AS level, ''::bytea AS ord, NULL::uuid AS line_id, ${p.itemId}::uuid AS item,
         1::numeric AS per, 0::numeric AS scrap_percent, ${p.quantity}::numeric AS total, false AS pass,
         1::numeric AS carry, true AS has_bom
       UNION ALL
-      SELECT t.level + CASE WHEN t.pass THEN 0 ELSE 1 END, t.ord || e.position, e.line_id, e.child,
+      SELECT t.level + CASE WHEN t.pass THEN 0 ELSE 1 END, t.ord || int4send(e.position), e.line_id, e.child,
         trim_scale(t.carry * e.per), e.scrap_percent, trim_scale(t.total * e.per * e.scrap), e.pass,
         CASE WHEN e.pass THEN trim_scale(t.carry * e.per * e.scrap) ELSE 1 END, e.has_bom
       FROM tree t JOIN edge e ON e.parent = t.item
-      WHERE t.has_bom AND cardinality(t.ord) < ${MAX_DEPTH}
+      WHERE t.has_bom AND length(t.ord) < ${MAX_DEPTH * 4}
         AND (t.pass OR t.level < ${maxLevels})
     )`;
 }
@@ -164,7 +164,8 @@ export interface WhereUsedRow {
 
 /**
  * Where the component is used, level by level up to the top-level products, along every path, as of the date.
- * One statement; rows in breadth-first order, each naming the row below it on its path.
+ * One statement: the upward lines are found first, deduplicated per item (as for an explosion), then every path
+ * is built from them in memory. Rows come depth-first, each naming the row below it on its path.
  */
 export async function whereUsed(
   tx: Tx,
@@ -172,37 +173,37 @@ export async function whereUsed(
   asOf: string,
   maxLevels?: number | null,
 ): Promise<WhereUsedRow[]> {
+  const perParent = sql`trim_scale(CASE WHEN e.base_quantity = 1 THEN l.quantity_base
+      ELSE l.quantity_base / e.base_quantity END * (1 + l.scrap_percent * 0.01))`;
   const res = await tx.execute(sql`
     WITH RECURSIVE eff AS MATERIALIZED (${effectiveBoms(asOf)}),
-    up AS (
-      SELECT 0 AS level, ARRAY[]::uuid[] AS trail, ${componentId}::uuid AS item, ARRAY[${componentId}::uuid] AS path,
-        NULL::uuid AS line_id, 1::numeric AS qty
-      UNION ALL
-      SELECT u.level + 1, u.trail || l.id, e.item_id, u.path || e.item_id, l.id,
-        trim_scale(u.qty * CASE WHEN e.base_quantity = 1 THEN l.quantity_base ELSE l.quantity_base / e.base_quantity END
-          * (1 + l.scrap_percent * 0.01))
-      FROM up u JOIN bom_lines l ON l.component_id = u.item AND ${lineValid(asOf)}
+    uedge AS (
+      SELECT l.component_id AS child, l.id AS line_id, e.item_id AS parent, ${perParent} AS q
+      FROM bom_lines l JOIN eff e ON e.id = l.bom_id WHERE l.component_id = ${componentId}::uuid AND ${lineValid(asOf)}
+      UNION
+      SELECT l.component_id, l.id, e.item_id, ${perParent}
+      FROM (SELECT DISTINCT parent FROM uedge) r
+        CROSS JOIN LATERAL (SELECT l.* FROM bom_lines l WHERE l.component_id = r.parent AND ${lineValid(asOf)} OFFSET 0) l
         JOIN eff e ON e.id = l.bom_id
-      WHERE e.item_id <> ALL(u.path) AND u.level < ${maxLevels ?? MAX_DEPTH}
     ),
-    used AS (SELECT DISTINCT l.component_id FROM bom_lines l JOIN eff e ON e.id = l.bom_id WHERE ${lineValid(asOf)})
-    SELECT level, trail::text[] AS trail, item::text AS item, line_id::text AS line_id, qty::text AS qty,
-      NOT EXISTS (SELECT 1 FROM used WHERE used.component_id = up.item) AS top
-    FROM up WHERE level > 0 ORDER BY trail`);
-  const rows = res.rows as {
-    level: number;
-    trail: string[];
-    item: string;
-    line_id: string;
-    qty: string;
-    top: boolean;
-  }[];
+    numbered AS MATERIALIZED (SELECT *, (row_number() OVER ())::int AS n FROM uedge),
+    up AS (
+      SELECT 0 AS level, ''::bytea AS trail, ${componentId}::uuid AS item, NULL::uuid AS line_id, 1::numeric AS qty
+      UNION ALL
+      SELECT u.level + 1, u.trail || int4send(e.n), e.parent, e.line_id, trim_scale(u.qty * e.q)
+      FROM up u JOIN numbered e ON e.child = u.item
+      WHERE u.level < ${maxLevels ?? MAX_DEPTH}
+    )
+    SELECT level, encode(trail, 'hex') AS trail, item::text AS item, line_id::text AS line_id, qty::text AS qty,
+      NOT EXISTS (SELECT 1 FROM uedge x WHERE x.child = up.item) AS top
+    FROM up WHERE level > 0 ORDER BY up.trail`);
+  const rows = res.rows as { level: number; trail: string; item: string; line_id: string; qty: string; top: boolean }[];
   const index = new Map<string, number>();
-  rows.forEach((r, i) => index.set(r.trail.join('.'), i));
+  rows.forEach((r, i) => index.set(r.trail, i));
   return rows.map((r) => ({
     level: r.level,
     itemId: r.item,
-    below: r.level === 1 ? -1 : (index.get(r.trail.slice(0, -1).join('.')) ?? -1),
+    below: r.level === 1 ? -1 : (index.get(r.trail.slice(0, -8)) ?? -1),
     lineId: r.line_id,
     quantity: r.qty,
     top: r.top,

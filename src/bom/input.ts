@@ -52,6 +52,8 @@ export interface BomInput extends BomHeaderInput {
 
 export interface CleanSubstitute {
   component: ItemRefInput;
+  /** For a synced line: the substitute's id in its system. */
+  sourceRef?: string | null;
   priority: number;
   ratio: string;
   field: string;
@@ -70,6 +72,8 @@ export interface CleanLine {
   substitutes: CleanSubstitute[];
   /** The input path of the line, for errors found later ('input.lines.3'). */
   field: string;
+  /** For a synced line: the component's id in its system. */
+  sourceRef?: string | null;
 }
 
 export interface CleanHeader {
@@ -169,7 +173,25 @@ export function cleanHeader(input: BomHeaderInput, prefix: string, issues: Issue
 }
 
 /** Cleans the lines; positions left out are numbered 10, 20, ... after the highest given one. */
-export function cleanLines(lines: BomLineInput[] | null | undefined, prefix: string, issues: IssueList): CleanLine[] {
+export function cleanLines(
+  lines: BomLineInput[] | null | undefined,
+  prefix: string,
+  issues: IssueList,
+  /** 'sourceRef': components are named by their id in a source system (`componentRef`), resolved later. */
+  refs: 'item' | 'sourceRef' = 'item',
+): CleanLine[] {
+  const component = (
+    raw: unknown,
+    ref: ItemRefInput | undefined,
+    field: string,
+  ): { ref: ItemRefInput; sourceRef: string | null } => {
+    if (refs === 'item') return { ref: checkItemRef(ref, field, issues), sourceRef: null };
+    if ((typeof raw !== 'string' && typeof raw !== 'number') || String(raw).trim() === '') {
+      issues.add(`${field}Ref`, "must be the component's id in the source system");
+      return { ref: {}, sourceRef: null };
+    }
+    return { ref: {}, sourceRef: String(raw).trim() };
+  };
   if (!Array.isArray(lines) || lines.length === 0) {
     issues.add(`${prefix}lines`, 'a BOM needs at least one line');
     return [];
@@ -216,8 +238,10 @@ export function cleanLines(lines: BomLineInput[] | null | undefined, prefix: str
         issues.add(`${sf}.priority`, `priority ${s.priority} is given twice in this group`);
       }
       subSeen.add(s.priority);
+      const c = component((s as { componentRef?: unknown }).componentRef, s.component, `${sf}.component`);
       return {
-        component: checkItemRef(s.component, `${sf}.component`, issues),
+        component: c.ref,
+        sourceRef: c.sourceRef,
         priority: s.priority,
         ratio:
           issues.attempt(() =>
@@ -226,9 +250,11 @@ export function cleanLines(lines: BomLineInput[] | null | undefined, prefix: str
         field: sf,
       };
     });
+    const c = component((l as { componentRef?: unknown }).componentRef, l.component, `${field}.component`);
     return {
       position,
-      component: checkItemRef(l.component, `${field}.component`, issues),
+      component: c.ref,
+      sourceRef: c.sourceRef,
       quantity,
       unit,
       scrapPercent,

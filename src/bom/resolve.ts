@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../master/codes';
 import { sqlArray } from '../db/pool';
-import { ValidationError } from '../errors';
+import { type FieldIssue, ValidationError } from '../errors';
 import { type ConversionContext, convertQuantity } from '../master/units';
 import type { ItemRefInput } from './input';
 
@@ -103,10 +103,25 @@ export async function assertNoCycle(
   edges: readonly NewEdge[],
   excludeBomIds: readonly string[],
 ): Promise<void> {
-  if (edges.length === 0) return;
-  const self = edges.find((e) => e.parent === e.child);
-  if (self) return cycleError(tx, self, [self.parent, self.child]);
-  const newEdges = JSON.stringify(edges.map((e) => ({ parent: e.parent, child: e.child })));
+  const [first] = await findCycles(tx, edges, excludeBomIds);
+  if (first) throw new ValidationError([first]);
+}
+
+/**
+ * Every new edge that closes a cycle, as a field issue naming the cycle's path. The walk is one statement for any
+ * number of edges; each cycle found costs one more, to spell out its path.
+ */
+export async function findCycles(
+  tx: Tx,
+  edges: readonly NewEdge[],
+  excludeBomIds: readonly string[],
+): Promise<FieldIssue[]> {
+  if (edges.length === 0) return [];
+  const issues: FieldIssue[] = [];
+  for (const e of edges) if (e.parent === e.child) issues.push(await cycleIssue(tx, e, [e.parent, e.child]));
+  const rest = edges.filter((e) => e.parent !== e.child);
+  if (rest.length === 0) return issues;
+  const newEdges = JSON.stringify(rest.map((e) => ({ parent: e.parent, child: e.child })));
   const graph = sql`(
       SELECT b.item_id AS parent, l.component_id AS child FROM boms b JOIN bom_lines l ON l.bom_id = b.id
       WHERE b.status <> 'obsolete' AND b.id <> ALL(${sqlArray(excludeBomIds)}::uuid[])
@@ -121,30 +136,27 @@ export async function assertNoCycle(
       UNION
       SELECT r.origin, e.child FROM reach r JOIN ${graph} e ON e.parent = r.item
     )
-    SELECT n.parent::text, n.child::text FROM jsonb_to_recordset(${newEdges}::jsonb) AS n(parent uuid, child uuid)
-    JOIN reach r ON r.origin = n.child AND r.item = n.parent LIMIT 1`);
-  const hit = res.rows[0] as { parent: string; child: string } | undefined;
-  if (!hit) return;
-  const edge = edges.find((e) => e.parent === hit.parent && e.child === hit.child)!;
-  const path = await tx.execute(sql`
-    WITH RECURSIVE walk(item, path) AS (
-      SELECT ${hit.child}::uuid, ARRAY[${hit.parent}::uuid, ${hit.child}::uuid]
-      UNION ALL
-      SELECT e.child, w.path || e.child FROM walk w JOIN ${graph} e ON e.parent = w.item
-      WHERE w.item <> ${hit.parent}::uuid AND NOT e.child = ANY(w.path[2:]) AND cardinality(w.path) < 200
-    )
-    SELECT path::text[] AS path FROM walk WHERE item = ${hit.parent}::uuid LIMIT 1`);
-  const ids = ((path.rows[0] as { path: string[] } | undefined)?.path ?? [
-    hit.parent,
-    hit.child,
-    hit.parent,
-  ]) as string[];
-  return cycleError(tx, edge, ids);
+    SELECT DISTINCT n.parent::text, n.child::text FROM jsonb_to_recordset(${newEdges}::jsonb) AS n(parent uuid, child uuid)
+    JOIN reach r ON r.origin = n.child AND r.item = n.parent`);
+  for (const hit of res.rows as { parent: string; child: string }[]) {
+    const path = await tx.execute(sql`
+      WITH RECURSIVE walk(item, path) AS (
+        SELECT ${hit.child}::uuid, ARRAY[${hit.parent}::uuid, ${hit.child}::uuid]
+        UNION ALL
+        SELECT e.child, w.path || e.child FROM walk w JOIN ${graph} e ON e.parent = w.item
+        WHERE w.item <> ${hit.parent}::uuid AND NOT e.child = ANY(w.path[2:]) AND cardinality(w.path) < 200
+      )
+      SELECT path::text[] AS path FROM walk WHERE item = ${hit.parent}::uuid LIMIT 1`);
+    const ids = (path.rows[0] as { path: string[] } | undefined)?.path ?? [hit.parent, hit.child, hit.parent];
+    for (const e of rest)
+      if (e.parent === hit.parent && e.child === hit.child) issues.push(await cycleIssue(tx, e, ids));
+  }
+  return issues;
 }
 
-async function cycleError(tx: Tx, edge: NewEdge, ids: string[]): Promise<never> {
+async function cycleIssue(tx: Tx, edge: NewEdge, ids: string[]): Promise<FieldIssue> {
   const res = await tx.execute(sql`SELECT id::text, code FROM items WHERE id = ANY(${sqlArray(ids)}::uuid[])`);
   const codes = new Map((res.rows as { id: string; code: string }[]).map((r) => [r.id, r.code]));
   const names = ids.map((id) => codes.get(id) ?? id);
-  throw new ValidationError([{ field: edge.field, reason: `would make a cycle: ${names.join(' → ')}` }]);
+  return { field: edge.field, reason: `would make a cycle: ${names.join(' → ')}` };
 }

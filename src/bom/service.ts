@@ -16,6 +16,7 @@ import {
 } from './explode';
 import { checkItemRef, IssueList, parseDate } from './input';
 import { type ItemInfo, refKey, resolveItems } from './resolve';
+import { EngineeringChangeService } from './changes';
 import { BomStore, today } from './store';
 import type { EngineeringChanges } from './views';
 
@@ -64,18 +65,12 @@ export interface QuotationView {
 /** The BOM module as the API and other modules see it: the store (writes) and the analyses. */
 export class BomService {
   readonly store: BomStore;
-  private changeService?: EngineeringChanges;
+  /** Version diffs and batch engineering changes. */
+  readonly changes: EngineeringChanges;
 
   constructor(readonly db: Db) {
     this.store = new BomStore(db);
-  }
-
-  /** Version diffs and batch engineering changes. */
-  get changes(): EngineeringChanges {
-    const { EngineeringChangeService: Service } = require('./changes') as {
-      EngineeringChangeService: new (db: Db, store: BomStore) => EngineeringChanges;
-    };
-    return (this.changeService ??= new Service(this.db, this.store));
+    this.changes = new EngineeringChangeService(db, this.store);
   }
 
   /** The id of the BOM the item is built with on the date (default today), if any. */

@@ -10,7 +10,7 @@ import { actorLabel } from '../actor';
 import { bulkInsert } from '../db/bulk';
 import { mapDbError } from '../db/errors';
 import { type Db, sqlArray } from '../db/pool';
-import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, DomainError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
 import type { Tx } from '../master/codes';
 import { FieldError } from '../master/normalise';
 import { recordChanges, type Change } from '../master/history';
@@ -27,6 +27,7 @@ import {
 } from './input';
 import {
   assertNoCycle,
+  findCycles,
   conversionContexts,
   type ItemInfo,
   type NewEdge,
@@ -90,6 +91,21 @@ export interface NewBom {
   lines: BomLineRow[];
 }
 
+/** A BOM's own fields as a write gives them (the bookkeeping columns are the store's). */
+export type BomHeader = Omit<
+  BomRow,
+  'itemId' | 'version' | 'createdAt' | 'updatedAt' | 'createdBy' | 'updatedBy' | 'releasedAt' | 'releasedBy'
+>;
+
+/** One BOM for `prepareMany`. */
+export interface PrepareSpec {
+  parent: ItemInfo;
+  lines: CleanLine[];
+  header: BomHeader;
+  /** BOMs this write replaces, left out of the cycle walk. */
+  excludeBomIds?: string[];
+}
+
 /** A BOM with its lines, as history keeps it. */
 export interface BomSnapshot extends BomRow {
   lines: BomLineRow[];
@@ -111,9 +127,20 @@ const BOM_COLUMNS = bomColumns();
 /** numeric text as stored ('2.500000') to its canonical form ('2.5'). */
 const canon = (v: string): string => (v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v);
 
+/** Timestamps come back from drizzle's `execute` as text; the column decodes them as its own reads would. */
+const toDate = (v: unknown): Date | null =>
+  v === null || v === undefined
+    ? null
+    : v instanceof Date
+      ? v
+      : (boms.createdAt.mapFromDriverValue(v as string) as Date);
+
 function reviveBom(r: Record<string, unknown>): BomRow {
   const row = r as unknown as BomRow;
   row.baseQuantity = canon(row.baseQuantity);
+  row.createdAt = toDate(r.createdAt)!;
+  row.updatedAt = toDate(r.updatedAt)!;
+  row.releasedAt = toDate(r.releasedAt);
   return row;
 }
 
@@ -147,8 +174,8 @@ export class BomStore {
   }
 
   /** Every BOM of the given items, newest first per item. */
-  async byItems(itemIds: readonly string[]): Promise<BomRow[]> {
-    const res = await this.db.execute(sql`
+  async byItems(itemIds: readonly string[], tx: Tx = this.db): Promise<BomRow[]> {
+    const res = await tx.execute(sql`
       SELECT ${BOM_COLUMNS} FROM boms WHERE item_id = ANY(${sqlArray(itemIds)}::uuid[])
       ORDER BY item_id, created_at DESC, id`);
     return (res.rows as Record<string, unknown>[]).map(reviveBom);
@@ -259,7 +286,6 @@ export class BomStore {
           sourceItemRef: null,
         },
         actor,
-        'input.',
       );
       await this.writeVersions(tx, [bom], actor, reason);
       return bom.row;
@@ -306,7 +332,7 @@ export class BomStore {
           ...lines.flatMap((l) => [l.component, ...l.substitutes.map((s) => s.component)]),
         ]);
         const parent = items.get(current.itemId)!;
-        newLines = (await this.prepare(tx, parent, items, lines, next, actor, 'patch.', [current.id])).lines;
+        newLines = (await this.prepare(tx, parent, items, lines, next, actor, [current.id])).lines;
         await tx.execute(sql`DELETE FROM bom_lines WHERE bom_id = ${id}::uuid`);
         await this.insertLines(tx, newLines);
       }
@@ -353,6 +379,24 @@ export class BomStore {
       await this.history(tx, [{ row: row! }], 'obsoleted', actor, reason);
       return row!;
     });
+  }
+
+  /** Retires many BOMs in the caller's transaction (synced BOMs deleted in their system). */
+  async obsoleteMany(tx: Tx, ids: readonly string[], actor: Actor, reason?: string | null): Promise<void> {
+    if (ids.length === 0) return;
+    const rows = (await this.byIds(ids, tx)).filter((r) => r.status !== 'obsolete');
+    const saved = await this.saveHeaders(
+      tx,
+      rows.map((r) => ({ ...r, status: 'obsolete', isDefault: false })),
+      actor,
+    );
+    await this.history(
+      tx,
+      saved.map((row) => ({ row })),
+      'obsoleted',
+      actor,
+      reason,
+    );
   }
 
   /** Makes a BOM its item's default; the previous default loses the flag. */
@@ -457,84 +501,116 @@ export class BomStore {
   /**
    * Turns cleaned input lines into rows for `parent`: components resolved and live, units converted, no cycle.
    * `header` gives the BOM's own fields; `excludeBomIds` are BOMs the write replaces (left out of the cycle walk).
+   * Throws the BOM's field errors.
    */
   async prepare(
     tx: Tx,
     parent: ItemInfo,
     items: Map<string, ItemInfo>,
     lines: CleanLine[],
-    header: Omit<
-      BomRow,
-      'itemId' | 'version' | 'createdAt' | 'updatedAt' | 'createdBy' | 'updatedBy' | 'releasedAt' | 'releasedBy'
-    >,
+    header: BomHeader,
     actor: Actor,
-    prefix: string,
     excludeBomIds: string[] = [],
   ): Promise<NewBom> {
-    const issues = new IssueList();
-    const known = (ref: { id?: string | null; code?: string | null }, field: string): ItemInfo | null => {
-      if (!ref.id && !ref.code) return null;
-      const item = items.get(refKey(ref));
-      if (!item) issues.add(field, `no item ${ref.id ?? ref.code}`);
-      else if (item.status === 'archived') issues.add(field, `item ${item.code} is archived`);
-      return item ?? null;
-    };
-    const resolved = lines.map((l) => ({
-      line: l,
-      component: known(l.component, `${l.field}.component`),
-      subs: l.substitutes.map((s) => ({ s, item: known(s.component, `${s.field}.component`) })),
-    }));
-    issues.throwIfAny();
+    const [result] = await this.prepareMany(tx, items, [{ parent, lines, header, excludeBomIds }], actor);
+    if ('issues' in result!) throw new ValidationError(result.issues);
+    return result!.bom;
+  }
+
+  /**
+   * `prepare` for many BOMs at once, with each BOM's own issues instead of an error: the unit conversions are one
+   * statement and the cycle walk one more, whatever the number of BOMs (a synced page, an engineering change).
+   */
+  async prepareMany(
+    tx: Tx,
+    items: Map<string, ItemInfo>,
+    specs: PrepareSpec[],
+    actor: Actor,
+  ): Promise<({ bom: NewBom } | { issues: FieldIssue[] })[]> {
+    const resolved = specs.map((spec) => {
+      const issues = new IssueList();
+      const known = (ref: { id?: string | null; code?: string | null }, field: string): ItemInfo | null => {
+        if (!ref.id && !ref.code) return null;
+        const item = items.get(refKey(ref));
+        if (!item) issues.add(field, `no item ${ref.id ?? ref.code}`);
+        else if (item.status === 'archived') issues.add(field, `item ${item.code} is archived`);
+        return item ?? null;
+      };
+      const lines = spec.lines.map((l) => ({
+        line: l,
+        component: known(l.component, `${l.field}.component`),
+        subs: l.substitutes.map((s) => ({ s, item: known(s.component, `${s.field}.component`) })),
+      }));
+      return { spec, issues, lines };
+    });
     const ctxOf = await conversionContexts(
       tx,
-      resolved.flatMap((r) => (r.component ? [r.component] : [])),
+      resolved.flatMap((r) => r.lines.flatMap((l) => (l.component ? [l.component] : []))),
     );
-    const bomId = header.id;
-    const rows: BomLineRow[] = [];
-    for (const { line, component, subs } of resolved) {
-      if (!component) continue;
-      const unit = line.unit ?? component.baseUnit;
-      const quantityBase = issues.attempt(() => {
-        try {
-          return toBaseUnit(line.quantity, unit, component, ctxOf(component), `${line.field}.unit`);
-        } catch (e) {
-          if (e instanceof ValidationError) throw new FieldError(e.issues[0]!.field, e.issues[0]!.reason);
-          throw e;
+    const built = resolved.map(({ spec, issues, lines }) => {
+      const bomId = spec.header.id;
+      const rows: BomLineRow[] = [];
+      for (const { line, component, subs } of lines) {
+        if (!component) continue;
+        const unit = line.unit ?? component.baseUnit;
+        const quantityBase = issues.attempt(() => {
+          try {
+            return toBaseUnit(line.quantity, unit, component, ctxOf(component), `${line.field}.unit`);
+          } catch (e) {
+            if (e instanceof ValidationError) throw new FieldError(e.issues[0]!.field, e.issues[0]!.reason);
+            throw e;
+          }
+        });
+        const seen = new Set([component.id]);
+        for (const { s, item } of subs) {
+          if (item && seen.has(item.id))
+            issues.add(`${s.field}.component`, `item ${item.code} is in this group already`);
+          if (item) seen.add(item.id);
         }
-      });
-      const seen = new Set([component.id]);
-      for (const { s, item } of subs) {
-        if (item && seen.has(item.id)) issues.add(`${s.field}.component`, `item ${item.code} is in this group already`);
-        if (item) seen.add(item.id);
+        rows.push({
+          id: randomUUID(),
+          bomId,
+          position: line.position,
+          componentId: component.id,
+          quantity: line.quantity,
+          unit,
+          quantityBase: quantityBase ?? '0',
+          scrapPercent: line.scrapPercent,
+          validFrom: line.validFrom,
+          validTo: line.validTo,
+          phantom: line.phantom,
+          note: line.note,
+          sourceSystem: spec.header.sourceSystem,
+          sourceComponentRef: line.sourceRef ?? null,
+          substitutes: subs.flatMap(({ s, item }) =>
+            item ? [{ componentId: item.id, priority: s.priority, ratio: s.ratio }] : [],
+          ),
+        });
       }
-      rows.push({
-        id: randomUUID(),
-        bomId,
-        position: line.position,
-        componentId: component.id,
-        quantity: line.quantity,
-        unit,
-        quantityBase: quantityBase ?? '0',
-        scrapPercent: line.scrapPercent,
-        validFrom: line.validFrom,
-        validTo: line.validTo,
-        phantom: line.phantom,
-        note: line.note,
-        sourceSystem: header.sourceSystem,
-        sourceComponentRef: null,
-        substitutes: subs.flatMap(({ s, item }) =>
-          item ? [{ componentId: item.id, priority: s.priority, ratio: s.ratio }] : [],
-        ),
-      });
+      const edges: NewEdge[] = issues.issues.length
+        ? []
+        : lines.flatMap(({ line, component, subs }) => [
+            { parent: spec.parent.id, child: component!.id, field: `${line.field}.component` },
+            ...subs.map(({ s, item }) => ({ parent: spec.parent.id, child: item!.id, field: `${s.field}.component` })),
+          ]);
+      return { spec, issues, rows, edges };
+    });
+    // Edges carry their BOM's index in the field until the walk has named the cycles.
+    const edges = built.flatMap((b, i) => b.edges.map((e) => ({ ...e, field: `${i}|${e.field}` })));
+    const cycles = await findCycles(
+      tx,
+      edges,
+      specs.flatMap((s) => s.excludeBomIds ?? []),
+    );
+    for (const c of cycles) {
+      const bar = c.field.indexOf('|');
+      built[Number(c.field.slice(0, bar))]!.issues.add(c.field.slice(bar + 1), c.reason);
     }
-    issues.throwIfAny();
-    const edges: NewEdge[] = resolved.flatMap(({ line, component, subs }) => [
-      { parent: parent.id, child: component!.id, field: `${line.field}.component` },
-      ...subs.map(({ s, item }) => ({ parent: parent.id, child: item!.id, field: `${s.field}.component` })),
-    ]);
-    await assertNoCycle(tx, edges, excludeBomIds);
-    void prefix;
-    return { row: this.newRow({ ...header, itemId: parent.id }, actor), lines: rows };
+    return built.map(({ spec, issues, rows }) =>
+      issues.issues.length
+        ? { issues: issues.issues }
+        : { bom: { row: this.newRow({ ...spec.header, itemId: spec.parent.id }, actor), lines: rows } },
+    );
   }
 
   private newRow(

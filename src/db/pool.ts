@@ -68,7 +68,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // PostgreSQL's JIT compiles any statement its cost estimate calls large; a sync page's set-based statements
     // all are, and compiling them took longer than running them (about 0.6 s each on a 2-core machine). The hub's
     // statements are index probes and page-sized sets, for which the interpreter is the faster choice.
-    ...(embedded ? {} : { options: '-c jit=off' }),
+    // work_mem: a BOM explosion sorts its whole tree (25,000 nodes are about 5 MB) and spilled to disk at the
+    // default 4 MB; a sort or hash uses it only as it needs.
+    ...(embedded ? {} : { options: '-c jit=off -c work_mem=32MB' }),
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });

@@ -2,6 +2,8 @@ import { hash } from 'node:crypto';
 import { and, eq, getTableName, sql } from 'drizzle-orm';
 import type { Actor } from '../actor';
 import type { Pool } from 'pg';
+import { applySourceBoms, cleanSourceBom, pendingSourceBoms, type SourceBom } from '../bom/sync';
+import { BomStore } from '../bom/store';
 import { bulkInsert } from '../db/bulk';
 import { sqlArray, type Db } from '../db/pool';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors';
@@ -79,7 +81,8 @@ export interface PageProgress extends Counts {
   stream: string;
 }
 
-const ENTITIES = new Set<string>(Object.keys(SPECS));
+/** The entities a stream can feed: the golden master records, and BOMs (src/bom/sync.ts). */
+const ENTITIES = new Set<string>([...Object.keys(SPECS), 'bom']);
 /** Records a run inserts before it first refreshes the planner's statistics (then again at each doubling). */
 const ANALYZE_AFTER = 20_000;
 const running = new Set<string>();
@@ -143,6 +146,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  */
 export class SyncRunner {
   private readonly db: Db;
+  /** Per run: the BOM source records a page already tried, so the end-of-run retry leaves them be. */
+  private readonly bomAttempts = new Map<string, Set<string>>();
+
+  private readonly boms: BomStore;
 
   constructor(
     private readonly database: { db: Db; pool: Pool; mode: 'postgres' | 'embedded' },
@@ -150,6 +157,7 @@ export class SyncRunner {
     private readonly opts: RunnerOptions,
   ) {
     this.db = database.db;
+    this.boms = new BomStore(database.db);
   }
 
   /** Records a new run of a connection; `execute` then does the work (now, or in a worker). */
@@ -323,17 +331,40 @@ export class SyncRunner {
           // and plans made for a few hundred rows (nested loops, hashes of a whole table) then slow every page.
           // Sampling again each time the run has doubled what it inserted keeps that to a handful of ANALYZEs.
           analyzedAt = inserted;
-          await this.analyze(stream.entity as MasterEntity);
+          await this.analyze(stream.entity as MasterEntity | 'bom');
         }
         hooks.onPage?.({ runId: run.id, stream: stream.name, ...counts });
       }
     }
     if (mode === 'full') await this.db.transaction((tx) => this.markUnseenDeleted(tx, run, connection, stream, actor));
+    if (stream.entity === 'bom') await this.retryPendingBoms(run, connection, stream, actor);
+  }
+
+  /**
+   * BOMs staged earlier that named items the crosswalk did not know yet: tried again once the run's other streams
+   * (the items) are in. Those this run applied or refused already are left for the next run.
+   */
+  private async retryPendingBoms(run: SyncRunRow, connection: ConnectionRow, stream: StreamDefinition, actor: Actor) {
+    await this.db.transaction(async (tx) => {
+      const pending = (await pendingSourceBoms(tx, connection.id, stream.name)).filter(
+        (p) => !this.bomAttempts.get(run.id)?.has(p.sourceRecordId),
+      );
+      if (pending.length === 0) return;
+      const result = await applySourceBoms(tx, this.boms, { system: connection.name, actor }, pending);
+      if (result.errors.length) {
+        await bulkInsert(
+          tx,
+          syncRunErrors,
+          result.errors.map((e) => ({ runId: run.id, stream: stream.name, ...e })),
+        );
+      }
+    });
+    this.bomAttempts.delete(run.id);
   }
 
   /** Refreshes the planner's statistics of the tables a sync of this entity writes and reads. */
-  private async analyze(entity: MasterEntity): Promise<void> {
-    const table = getTableName(SPECS[entity].table);
+  private async analyze(entity: MasterEntity | 'bom'): Promise<void> {
+    const table = entity === 'bom' ? 'bom_lines' : getTableName(SPECS[entity].table);
     await this.db.execute(sql.raw(`ANALYZE source_records, crosswalk, "${table}"`));
   }
 
@@ -423,6 +454,7 @@ export class SyncRunner {
   ): Mapped {
     try {
       const input = connector.map(ctx, stream, record);
+      if (stream.entity === 'bom') return { canonical: cleanSourceBom(input) as unknown as Values };
       const spec = SPECS[stream.entity as MasterEntity];
       return { canonical: normaliseFields(spec.fields, input, 'create', { defaultRegion: this.opts.defaultRegion }) };
     } catch (e) {
@@ -545,24 +577,39 @@ export class SyncRunner {
           changed_at = now(), last_seen_at = now(), last_seen_run_id = excluded.last_seen_run_id, deleted_at = NULL
         RETURNING id::text AS id, external_id, golden_id`);
       const staged = res.rows as { id: string; external_id: string; golden_id: string | null }[];
-      for (const r of staged) if (r.golden_id) affected.add(r.golden_id);
-      // New source records, in page order so matching among them does not depend on how rows came back.
-      const unmatched = new Map(staged.filter((r) => !r.golden_id).map((r) => [r.external_id, r.id]));
-      const placed = await placeSourceRecords(
-        tx,
-        { entity, system: connection.name, thresholds: this.thresholds(entity), actor },
-        upserts
-          .filter((u) => unmatched.has(u.record.externalId))
-          .map((u) => ({
-            sourceRecordId: unmatched.get(u.record.externalId)!,
-            externalId: u.record.externalId,
-            values: u.canonical,
-          })),
-      );
-      for (const id of placed.affected) affected.add(id);
-      newGolden = placed.created;
+      if ((entity as string) === 'bom') {
+        const result = await this.applyBoms(tx, run, connection, actor, upserts, staged);
+        errors.push(...result.errors);
+        // A staged BOM that could not be applied counts as failed, not as inserted or updated.
+        for (const r of staged) {
+          if (!result.failed.has(r.id)) continue;
+          counts.failed++;
+          if (existing.has(r.external_id)) counts.updated--;
+          else counts.inserted--;
+        }
+      } else {
+        for (const r of staged) if (r.golden_id) affected.add(r.golden_id);
+        // New source records, in page order so matching among them does not depend on how rows came back.
+        const unmatched = new Map(staged.filter((r) => !r.golden_id).map((r) => [r.external_id, r.id]));
+        const placed = await placeSourceRecords(
+          tx,
+          { entity, system: connection.name, thresholds: this.thresholds(entity), actor },
+          upserts
+            .filter((u) => unmatched.has(u.record.externalId))
+            .map((u) => ({
+              sourceRecordId: unmatched.get(u.record.externalId)!,
+              externalId: u.record.externalId,
+              values: u.canonical,
+            })),
+        );
+        for (const id of placed.affected) affected.add(id);
+        newGolden = placed.created;
+      }
     }
-    await recomputeGolden(tx, entity, [...affected], newGolden, this.survivorship(entity), actor);
+    // A deleted source BOM retires its version; a deleted master record stops contributing to its golden record.
+    if ((entity as string) === 'bom')
+      await this.boms.obsoleteMany(tx, [...affected], actor, `deleted in ${connection.name}`);
+    else await recomputeGolden(tx, entity, [...affected], newGolden, this.survivorship(entity), actor);
 
     if (errors.length) {
       // One parameter for any number of errors: a page of bad records can hold more than 65,535 values of them.
@@ -591,6 +638,32 @@ export class SyncRunner {
       })
       .where(eq(syncRuns.id, run.id));
     return counts;
+  }
+
+  /** A page of staged BOM source records applied (src/bom/sync.ts); remembered so the end-of-run retry skips them. */
+  private async applyBoms(
+    tx: Tx,
+    run: SyncRunRow,
+    connection: ConnectionRow,
+    actor: Actor,
+    upserts: { record: SourceRecord; canonical: Values }[],
+    staged: { id: string; external_id: string; golden_id: string | null }[],
+  ) {
+    const attempts = this.bomAttempts.get(run.id) ?? new Set<string>();
+    this.bomAttempts.set(run.id, attempts);
+    const canonical = new Map(upserts.map((u) => [u.record.externalId, u.canonical as unknown as SourceBom]));
+    for (const r of staged) attempts.add(r.id);
+    return applySourceBoms(
+      tx,
+      this.boms,
+      { system: connection.name, actor },
+      staged.map((r) => ({
+        sourceRecordId: r.id,
+        externalId: r.external_id,
+        canonical: canonical.get(r.external_id)!,
+        bomId: r.golden_id,
+      })),
+    );
   }
 
   private async saveCheckpoint(
@@ -649,14 +722,16 @@ export class SyncRunner {
         (res.rows as { golden_id: string | null }[]).map((r) => r.golden_id).filter((g): g is string => Boolean(g)),
       ),
     ];
-    await recomputeGolden(
-      tx,
-      stream.entity as MasterEntity,
-      goldens,
-      new Set(),
-      this.survivorship(stream.entity as MasterEntity),
-      actor,
-    );
+    if (stream.entity === 'bom') await this.boms.obsoleteMany(tx, goldens, actor, `deleted in ${connection.name}`);
+    else
+      await recomputeGolden(
+        tx,
+        stream.entity as MasterEntity,
+        goldens,
+        new Set(),
+        this.survivorship(stream.entity as MasterEntity),
+        actor,
+      );
     await tx
       .update(syncRuns)
       .set({ deleted: sql`${syncRuns.deleted} + ${res.rows.length}` })

@@ -273,5 +273,17 @@ describe('BOM model', () => {
       id: ids.PUMP,
     });
     expect(list.data!.boms.nodes).toEqual([]);
+    // newest first, a page at a time
+    const p1 = await hub.gql(
+      `{ boms(itemCode: "VALVE", first: 1) { nodes { id createdAt } pageInfo { hasNextPage endCursor } } }`,
+    );
+    expect(p1.data!.boms.nodes.map((n: any) => n.id)).toEqual([b.id]);
+    expect(p1.data!.boms.nodes[0].createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    const p2 = await hub.gql(
+      `query($a: String) { boms(itemCode: "VALVE", first: 5, after: $a) { nodes { id } pageInfo { hasNextPage } } }`,
+      { a: p1.data!.boms.pageInfo.endCursor },
+    );
+    expect(p2.data!.boms.nodes.map((n: any) => n.id)).toEqual([a.id]);
+    expect(p2.data!.boms.pageInfo.hasNextPage).toBe(false);
   });
 });
