@@ -8,7 +8,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { Dec } from '../decimal';
 import type { Tx } from '../master/codes';
-import { type ExplodeParams, explosionCtes } from './explode';
+import { edgeCtes, type ExplodeParams, explosionCtes } from './explode';
 
 export type PriceSource = 'standardCost' | 'supplierPrice';
 
@@ -75,7 +75,7 @@ export async function rollUpCost(tx: Tx, p: CostParams): Promise<CostResult> {
   const leaves = sql`SELECT item FROM leaf`;
   const res = await tx.execute(sql`
     WITH RECURSIVE ${explosionCtes({ ...p, stopAt })},
-    leaf AS MATERIALIZED (SELECT level, item, total FROM tree WHERE level > 0 AND NOT pass AND NOT has_bom),
+    leaf AS MATERIALIZED (SELECT level, item, total FROM tree WHERE level > 0 AND NOT pass AND bom IS NULL),
     price AS (
       SELECT DISTINCT ON (item) item, price, overridden FROM (
         SELECT o.item, o.price, true AS overridden
@@ -117,7 +117,7 @@ export async function rollUpCost(tx: Tx, p: CostParams): Promise<CostResult> {
 export async function assemblyUnitCosts(tx: Tx, p: CostParams): Promise<Map<string, { cost: Dec; complete: boolean }>> {
   const stopAt = (p.overrides ?? []).map((o) => o.itemId).filter((id) => id !== p.itemId);
   const res = await tx.execute(sql`
-    WITH RECURSIVE ${explosionCtes({ ...p, stopAt, maxLevels: 1 })},
+    WITH RECURSIVE ${edgeCtes({ ...p, stopAt })},
     price AS (
       SELECT DISTINCT ON (item) item, price FROM (
         SELECT o.item, o.price, 1 AS rank

@@ -3,11 +3,12 @@ import { Dec } from '../decimal';
 import { ValidationError } from '../errors';
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
+import { Selection } from '../graphql/selection';
 import type { GoldenRow } from '../master/store';
 import { loadHistory } from '../master/history';
 import type { ComponentCost } from './cost';
 import type { BomLineInput } from './input';
-import { type ItemInfo, resolveItems } from './resolve';
+import { type ItemInfo, itemsById } from './resolve';
 import type { Explosion, WhereUsedResult } from './service';
 import { BomStore, type BomLineRow, type BomRow } from './store';
 import type { NodePage, WhereUsedTopView } from './views';
@@ -40,10 +41,7 @@ function bomLoaders(ctx: GraphContext) {
 function itemInfos(ctx: GraphContext): DataLoader<string, ItemInfo | null> {
   return ctx.loaders.memo('bom.itemInfo', () => {
     return new DataLoader<string, ItemInfo | null>(async (ids) => {
-      const m = await resolveItems(
-        ctx.services.bom.db,
-        ids.map((id) => ({ id })),
-      );
+      const m = await itemsById(ctx.services.bom.db, ids);
       return ids.map((id) => m.get(id) ?? null);
     });
   });
@@ -102,31 +100,18 @@ const parentsCache = new WeakMap<Explosion, Int32Array>();
 function parentsOf(x: Explosion): Int32Array {
   let parents = parentsCache.get(x);
   if (!parents) {
-    parents = new Int32Array(x.rows.length);
+    const { level, length } = x.nodes;
+    parents = new Int32Array(length);
     const stack: number[] = [];
-    x.rows.forEach((r, i) => {
-      stack.length = r.level - 1;
-      parents![i] = r.level === 1 ? -1 : stack[r.level - 2]!;
-      stack[r.level - 1] = i;
-    });
+    for (let i = 0; i < length; i++) {
+      const l = level[i]!;
+      stack.length = l - 1;
+      parents[i] = l === 1 ? -1 : stack[l - 2]!;
+      stack[l - 1] = i;
+    }
     parentsCache.set(x, parents);
   }
   return parents;
-}
-
-/** The items of a list of ids, in one statement, as a compact table: items plus an index per id. */
-async function compactItems(ctx: GraphContext, ids: readonly string[]) {
-  const distinct = [...new Set(ids)];
-  const infos = await itemInfos(ctx).loadMany(distinct);
-  const index = new Map(distinct.map((id, i) => [id, i]));
-  return {
-    items: infos.map((info, i) =>
-      info instanceof Error || !info
-        ? { id: distinct[i] }
-        : { id: info.id, code: info.code, name: info.name, baseUnit: info.baseUnit },
-    ),
-    index: (id: string) => index.get(id)!,
-  };
 }
 
 function topViews(w: WhereUsedResult, level1: boolean): WhereUsedTopView[] {
@@ -155,7 +140,11 @@ export const bomResolvers: Resolvers = {
         : (args.itemId ?? null);
       return ctx.services.bom.store.list({ itemId, status: args.status, first: args.first, after: args.after });
     },
-    bomExplosion: (_, args, ctx) => ctx.services.bom.explosion(args),
+    bomExplosion: (_, args, ctx, info) =>
+      // Line ids only when a node's line is asked for: most callers want the tree, and a big one has many.
+      ctx.services.bom.explosion(args, {
+        withLines: Selection.of(info).field('nodes')?.nodes()?.field('line') != null,
+      }),
     whereUsed: (_, args, ctx) => ctx.services.bom.whereUsed(args),
     bomCost: (_, args, ctx) => ctx.services.bom.cost(args),
     bomQuotation: (_, { input }, ctx) => ctx.services.bom.quotation(input),
@@ -238,33 +227,34 @@ export const bomResolvers: Resolvers = {
   },
   BomExplosion: {
     item: (x, _, ctx) => item(ctx, x.item.id),
-    nodeCount: (x) => x.rows.length,
-    depth: (x) => x.rows.reduce((d, r) => Math.max(d, r.level), 0),
-    nodes: (x, args) => page(x.rows.length, args.first, args.after, (i) => ({ x, i })),
+    nodeCount: (x) => x.nodes.length,
+    depth: (x) => x.nodes.level.reduce((d, l) => Math.max(d, l), 0),
+    nodes: (x, args) => page(x.nodes.length, args.first, args.after, (i) => ({ x, i })),
     compact: async (x, _, ctx) => {
-      const { items, index } = await compactItems(ctx, [x.item.id, ...x.rows.map((r) => r.itemId)]);
-      const parents = parentsOf(x);
-      const n = x.rows.length;
-      const out = {
-        items,
-        item: new Array<number>(n),
-        parent: Array.from(parents),
-        level: new Array<number>(n),
-        quantityPerParent: new Array<string>(n),
-        scrapPercent: new Array<string>(n),
-        quantity: new Array<string>(n),
-        hasBom: new Array<boolean>(n),
-      };
-      for (let i = 0; i < n; i++) {
-        const r = x.rows[i]!;
-        out.item[i] = index(r.itemId);
-        out.level[i] = r.level;
-        out.quantityPerParent[i] = r.per;
-        out.scrapPercent[i] = r.scrapPercent;
-        out.quantity[i] = r.total;
-        out.hasBom[i] = r.hasBom;
+      const n = x.nodes;
+      // The exploded item first, then the components in order of first appearance (node.item indexes them + 1).
+      const infos = await itemInfos(ctx).loadMany([x.item.id, ...n.items]);
+      const items = infos.map((info, i) =>
+        info instanceof Error || !info
+          ? { id: i === 0 ? x.item.id : n.items[i - 1] }
+          : { id: info.id, code: info.code, baseUnit: info.baseUnit },
+      );
+      const item = new Array<number>(n.length);
+      const hasBom = new Array<boolean>(n.length);
+      for (let i = 0; i < n.length; i++) {
+        item[i] = n.item[i]! + 1;
+        hasBom[i] = n.hasBom[i] === 1;
       }
-      return out;
+      return {
+        items,
+        item,
+        parent: Array.from(parentsOf(x)),
+        level: Array.from(n.level),
+        quantityPerParent: n.per,
+        scrapPercent: n.scrapPercent,
+        quantity: n.total,
+        hasBom,
+      };
     },
     components: (x) => x.components(),
   },
@@ -274,21 +264,22 @@ export const bomResolvers: Resolvers = {
       const p = parentsOf(n.x)[n.i]!;
       return p < 0 ? null : p;
     },
-    level: (n) => n.x.rows[n.i]!.level,
+    level: (n) => n.x.nodes.level[n.i]!,
     path: async (n, _, ctx) => {
       const parents = parentsOf(n.x);
-      const ids = [n.x.rows[n.i]!.itemId];
-      for (let p = parents[n.i]!; p >= 0; p = parents[p]!) ids.unshift(n.x.rows[p]!.itemId);
+      const nodes = n.x.nodes;
+      const ids = [nodes.items[nodes.item[n.i]!]!];
+      for (let p = parents[n.i]!; p >= 0; p = parents[p]!) ids.unshift(nodes.items[nodes.item[p]!]!);
       ids.unshift(n.x.item.id);
       const infos = await itemInfos(ctx).loadMany(ids);
       return infos.map((info, i) => (info && !(info instanceof Error) ? info.code : ids[i]!));
     },
-    item: (n, _, ctx) => item(ctx, n.x.rows[n.i]!.itemId),
-    line: async (n, _, ctx) => (await bomLoaders(ctx).lineById.load(n.x.rows[n.i]!.lineId))!,
-    quantityPerParent: (n) => n.x.rows[n.i]!.per,
-    scrapPercent: (n) => n.x.rows[n.i]!.scrapPercent,
-    quantity: (n) => n.x.rows[n.i]!.total,
-    hasBom: (n) => n.x.rows[n.i]!.hasBom,
+    item: (n, _, ctx) => item(ctx, n.x.nodes.items[n.x.nodes.item[n.i]!]!),
+    line: async (n, _, ctx) => (await bomLoaders(ctx).lineById.load(n.x.nodes.lineId![n.i]!))!,
+    quantityPerParent: (n) => n.x.nodes.per[n.i]!,
+    scrapPercent: (n) => n.x.nodes.scrapPercent[n.i]!,
+    quantity: (n) => n.x.nodes.total[n.i]!,
+    hasBom: (n) => n.x.nodes.hasBom[n.i] === 1,
   },
   BomNodeConnection: {
     pageInfo: (p) => pageInfo(p),
@@ -306,13 +297,25 @@ export const bomResolvers: Resolvers = {
     topLevel: (w) => topViews(w, false),
     nodes: (w, args) => page(w.rows.length, args.first, args.after, (i) => ({ w, i })),
     compact: async (w, _, ctx) => {
-      const { items, index } = await compactItems(
-        ctx,
-        w.rows.map((r) => r.itemId),
-      );
+      const distinct = [w.component.id];
+      const index = new Map<string, number>([[w.component.id, 0]]);
+      const item = w.rows.map((r) => {
+        let k = index.get(r.itemId);
+        if (k === undefined) {
+          k = distinct.length;
+          index.set(r.itemId, k);
+          distinct.push(r.itemId);
+        }
+        return k;
+      });
+      const infos = await itemInfos(ctx).loadMany(distinct);
       return {
-        items,
-        item: w.rows.map((r) => index(r.itemId)),
+        items: infos.map((info, i) =>
+          info instanceof Error || !info
+            ? { id: distinct[i] }
+            : { id: info.id, code: info.code, baseUnit: info.baseUnit },
+        ),
+        item,
         below: w.rows.map((r) => r.below),
         level: w.rows.map((r) => r.level),
         quantity: w.rows.map((r) => r.quantity),

@@ -7,9 +7,9 @@ import { assemblyUnitCosts, type CostResult, type PriceOverride, type PriceSourc
 import {
   type ComponentTotal,
   effectiveBoms,
-  explode,
+  explodeColumns,
   explodeSummed,
-  type ExplosionRow,
+  type ExplosionColumns,
   hasEffectiveBom,
   whereUsed,
   type WhereUsedRow,
@@ -29,7 +29,8 @@ export interface Explosion {
   item: ItemInfo;
   quantity: string;
   asOf: string;
-  rows: ExplosionRow[];
+  /** The tree, column by column (see explodeColumns). */
+  nodes: ExplosionColumns;
   /** The flattened list, read on first use. */
   components: () => Promise<ComponentTotal[]>;
 }
@@ -94,6 +95,7 @@ export class BomService {
 
   async explosion(
     args: ItemArgs & { quantity?: string | null; asOf?: string | null; maxLevels?: number | null },
+    opts: { withLines?: boolean } = {},
   ): Promise<Explosion> {
     const { item, quantity, asOf } = await this.analysisArgs(args);
     if (args.maxLevels != null && (!Number.isInteger(args.maxLevels) || args.maxLevels < 1)) {
@@ -101,9 +103,9 @@ export class BomService {
     }
     await this.requireBom(item, asOf);
     const p = { itemId: item.id, quantity, asOf, maxLevels: args.maxLevels };
-    const rows = await explode(this.db, p);
+    const nodes = await explodeColumns(this.db, p, opts.withLines);
     let summed: Promise<ComponentTotal[]> | undefined;
-    return { item, quantity, asOf, rows, components: () => (summed ??= explodeSummed(this.db, p)) };
+    return { item, quantity, asOf, nodes, components: () => (summed ??= explodeSummed(this.db, p)) };
   }
 
   async whereUsed(args: ItemArgs & { asOf?: string | null; maxLevels?: number | null }): Promise<WhereUsedResult> {

@@ -164,6 +164,40 @@ describe('where-used', () => {
   });
 });
 
+describe('where-used, cut and compact', () => {
+  it('stops at maxLevels and still knows which items are used further up', async () => {
+    const r = await hub.gql(`{ whereUsed(itemCode: "SPOKE", maxLevels: 1) {
+      nodeCount nodes { nodes { level item { code } topLevel belowIndex } }
+    } }`);
+    expect(r.errors).toBeUndefined();
+    const nodes = r.data!.whereUsed.nodes.nodes;
+    expect(nodes).toHaveLength(2);
+    // WHEEL and SUB are used by BIKE and FRAME: not top-level, though the walk stopped at them
+    expect(nodes.every((n: any) => n.level === 1 && n.topLevel === false && n.belowIndex === null)).toBe(true);
+  });
+
+  it('gives the upward tree in compact form, with a bounded number of statements', async () => {
+    const small = await hub.gql(`{ whereUsed(itemCode: "SCREW") { compact pathCount } }`);
+    const big = await hub.gql(
+      `{ whereUsed(itemCode: "SPOKE") { compact pathCount topLevel { item { code } quantity } } }`,
+    );
+    expect(big.errors).toBeUndefined();
+    const c = big.data!.whereUsed.compact;
+    expect(c.items[0].code).toBe('SPOKE');
+    const codes = c.item.map((i: number) => c.items[i].code);
+    // depth-first: each row's `below` is the row it sits above on its path
+    c.below.forEach((b: number, i: number) => {
+      if (b >= 0) expect(c.level[b]).toBe(c.level[i] - 1);
+    });
+    expect(codes.filter((x: string) => x === 'BIKE')).toHaveLength(2);
+    expect(small.data!.whereUsed.pathCount).toBe(1); // SCREW -> KIT (a phantom, still a BOM that uses it) -> BIKE
+    expect(big.statements).toBeLessThanOrEqual(small.statements + 1);
+    const cost1 = await hub.gql(`{ bomCost(itemCode: "SUB", currency: "EUR") { total { amount } } }`);
+    const cost2 = await hub.gql(`{ bomCost(itemCode: "BIKE", currency: "EUR") { total { amount } levels { level } } }`);
+    expect(cost2.statements).toBe(cost1.statements);
+  });
+});
+
 describe('cost roll-up', () => {
   it('rolls up level by level and agrees with the explosion', async () => {
     const r = await hub.gql(`{ bomCost(itemCode: "BIKE", quantity: "10", currency: "EUR") {

@@ -849,7 +849,7 @@ export type BomExplosion = {
   /** The tree in depth-first order, a page at a time. */
   nodes: BomNodeConnection;
   /**
-   * The whole tree in one compact value, for large explosions: {"items": [{"id", "code", "name", "baseUnit"}],
+   * The whole tree in one compact value, for large explosions: {"items": [{"id", "code", "baseUnit"}] (the exploded item first),
    * "item": [index into items], "parent": [node index, -1 for level 1], "level": [...], "quantityPerParent":
    * [decimal strings], "scrapPercent": [...], "quantity": [...], "hasBom": [...]}, nodes in depth-first order.
    */
@@ -908,7 +908,7 @@ export type WhereUsed = {
   topLevel: Array<WhereUsedTop>;
   nodes: WhereUsedNodeConnection;
   /**
-   * Every node in one value: {"items": [{"id", "code", "name"}], "item": [...], "below": [node index, -1 at level 1],
+   * Every node in one value: {"items": [{"id", "code", "baseUnit"}] (the component first), "item": [...], "below": [node index, -1 at level 1],
    * "level": [...], "quantity": [...], "topLevel": [...]}.
    */
   compact: Scalars['JSON']['output'];
