@@ -41,38 +41,43 @@ export interface ExplodeParams {
 }
 
 /**
- * The CTEs `eff` (the BOM each item uses on the date) and `tree` (the explosion, phantoms still in it, flagged
- * `pass`). Each node carries its component's BOM (id and base quantity) from `eff`, so the next level reads that
- * BOM's lines by index: LATERAL, fenced with OFFSET 0, keeps the planner from joining every line of the table
- * first (it misjudges the size of a recursion's working table). A node with a BOM has `bom` set; items in
- * `stopAt` never do.
+ * The CTEs `eff` (the BOM each item uses on the date), `effmap` (the same as one jsonb object, item id → [BOM id,
+ * base quantity]) and `tree` (the explosion, phantoms still in it, flagged `pass`). Each node carries its
+ * component's BOM, so the next level reads that BOM's lines by index: LATERAL, fenced with OFFSET 0, keeps the
+ * planner from joining every line of the table first (it misjudges the size of a recursion's working table), and
+ * the component's own BOM is a key lookup in `effmap`, because a join with `eff` inside that loop was planned as one
+ * hash of all BOMs per parent node. A node with a BOM has `bom` set; items in `stopAt` never do.
  */
 export function explosionCtes(p: ExplodeParams): SQL {
   const maxLevels = p.maxLevels ?? MAX_DEPTH;
   const stop = sqlArray(p.stopAt ?? []);
   // Per parent unit as the node is shown: through a passed-through phantom, its own quantity times the line's.
   const perOut = sql`CASE WHEN t.pass THEN trim_scale(t.carry * l.per) ELSE l.per END`;
-  const pass = sql`((l.phantom OR l.component_id IN (SELECT id FROM phantoms)) AND ce.id IS NOT NULL
+  const pass = sql`((l.phantom OR l.component_id IN (SELECT id FROM phantoms)) AND l.ce IS NOT NULL
     AND l.component_id <> ALL(${stop}::uuid[]))`;
   return sql`
     eff AS MATERIALIZED (${effectiveBoms(p.asOf)}),
+    effmap AS MATERIALIZED (
+      SELECT coalesce(jsonb_object_agg(item_id::text, jsonb_build_array(id, base_quantity)), '{}') AS m FROM eff
+    ),
     phantoms AS MATERIALIZED (SELECT id FROM items WHERE type = 'phantom'),
     tree AS (
       SELECT 0 AS level, ''::bytea AS ord, NULL::uuid AS line_id, e.item_id AS item, 1::numeric AS per,
         0::numeric AS scrap_percent, ${p.quantity}::numeric AS total, false AS pass, 1::numeric AS carry,
-        e.id AS bom, e.base_quantity AS base
+        e.id AS bom, e.base_quantity::numeric AS base
       FROM eff e WHERE e.item_id = ${p.itemId}::uuid
       UNION ALL
       SELECT t.level + CASE WHEN t.pass THEN 0 ELSE 1 END, t.ord || int4send(l.position), l.id, l.component_id,
         ${perOut}, l.scrap_percent, trim_scale(t.total * l.per * (1 + l.scrap_percent * 0.01)), ${pass},
         CASE WHEN ${pass} THEN trim_scale(${perOut} * (1 + l.scrap_percent * 0.01)) ELSE 1 END,
-        CASE WHEN l.component_id = ANY(${stop}::uuid[]) THEN NULL ELSE ce.id END, ce.base_quantity
+        CASE WHEN l.component_id = ANY(${stop}::uuid[]) THEN NULL ELSE (l.ce ->> 0)::uuid END,
+        (l.ce ->> 1)::numeric
       FROM tree t CROSS JOIN LATERAL (
           SELECT l.id, l.position, l.component_id, l.scrap_percent, l.phantom,
-            CASE WHEN t.base = 1 THEN l.quantity_base ELSE trim_scale(l.quantity_base / t.base) END AS per
+            CASE WHEN t.base = 1 THEN l.quantity_base ELSE trim_scale(l.quantity_base / t.base) END AS per,
+            (SELECT m FROM effmap) -> (l.component_id::text) AS ce
           FROM bom_lines l WHERE l.bom_id = t.bom AND ${lineValid(p.asOf)} OFFSET 0
         ) l
-        LEFT JOIN eff ce ON ce.item_id = l.component_id
       WHERE t.bom IS NOT NULL AND length(t.ord) < ${MAX_DEPTH * 4} AND (t.pass OR t.level < ${maxLevels})
     )`;
 }
