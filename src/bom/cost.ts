@@ -10,7 +10,7 @@ import { Dec } from '../decimal';
 import type { Tx } from '../master/codes';
 import { edgeCtes, type ExplodeParams, explosionCtes } from './explode';
 
-export type PriceSource = 'standardCost' | 'supplierPrice';
+export type PriceSource = 'standardCost' | 'supplierPrice' | 'lastPurchasePrice';
 
 export interface PriceOverride {
   itemId: string;
@@ -43,13 +43,30 @@ export interface CostResult {
 
 /**
  * Each item's price per base unit from the source, in the currency. Supplier prices: the preferred offer, else the
- * lowest, converted from its price unit (through the item's own units or the unit category); a conversion that
- * does not terminate keeps PostgreSQL's numeric division scale.
+ * lowest, converted from its price unit (through the item's own units or the unit category). Last purchase price:
+ * the unit price on the item's latest purchase order line in the currency (by order date, then the newest record;
+ * drafts and cancelled orders do not count), converted from the line's unit the same way. A conversion that does
+ * not terminate keeps PostgreSQL's numeric division scale.
  */
 export function sourcePrices(source: PriceSource, currency: string, itemsSql: SQL): SQL {
   if (source === 'standardCost') {
     return sql`SELECT i.id AS item, i.standard_cost AS price FROM items i
       WHERE i.id IN (${itemsSql}) AND i.standard_cost IS NOT NULL AND i.cost_currency = ${currency}`;
+  }
+  if (source === 'lastPurchasePrice') {
+    return sql`SELECT DISTINCT ON (x.item) x.item, x.price FROM (
+        SELECT l.item_id AS item, d.document_date, d.updated_at, l.line_no, CASE
+            WHEN l.unit = i.base_unit THEN l.unit_price
+            WHEN iu.factor IS NOT NULL THEN trim_scale(l.unit_price / iu.factor)
+            WHEN pu.category = bu.category THEN trim_scale(l.unit_price * bu.factor / pu.factor)
+          END AS price
+        FROM document_lines l JOIN documents d ON d.id = l.document_id JOIN items i ON i.id = l.item_id
+          LEFT JOIN item_units iu ON iu.item_id = l.item_id AND iu.unit = l.unit
+          LEFT JOIN units pu ON pu.code = l.unit
+          LEFT JOIN units bu ON bu.code = i.base_unit
+        WHERE l.item_id IN (${itemsSql}) AND d.kind = 'purchase_order' AND d.state NOT IN ('draft', 'cancelled')
+          AND d.currency = ${currency} AND l.unit_price IS NOT NULL
+      ) x WHERE x.price IS NOT NULL ORDER BY x.item, x.document_date DESC, x.updated_at DESC, x.line_no DESC`;
   }
   return sql`SELECT DISTINCT ON (x.item) x.item, x.price FROM (
       SELECT si.item_id AS item, si.preferred, CASE

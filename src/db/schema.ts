@@ -3,3 +3,4 @@ export * from '../master/tables';
 export * from '../sync/tables';
 export * from '../mdm/tables';
 export * from '../bom/tables';
+export * from '../orders/tables';

@@ -1,5 +1,6 @@
 import type { Actor } from '../actor';
 import type { BomService } from '../bom/service';
+import type { DocumentStore } from '../orders/store';
 import type { Config } from '../config';
 import type { MasterService } from '../master/service';
 import type { MdmService } from '../mdm/service';
@@ -19,6 +20,8 @@ export interface Services {
   mdm: MdmService;
   /** BOM versions, explosion, where-used, cost, engineering changes. */
   bom: BomService;
+  /** Order-to-cash documents. */
+  orders: DocumentStore;
   storage: 'postgres' | 'embedded';
   version: string;
 }

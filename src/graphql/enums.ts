@@ -21,6 +21,21 @@ export const ENUM_VALUES = {
   StewardTaskStatus: { OPEN: 'open', MERGED: 'merged', REJECTED: 'rejected' },
   StewardDecision: { MERGE: 'merge', REJECT: 'reject' },
   BomStatus: { DRAFT: 'draft', RELEASED: 'released', OBSOLETE: 'obsolete' },
-  PriceSource: { STANDARD_COST: 'standardCost', SUPPLIER_PRICE: 'supplierPrice' },
+  PriceSource: {
+    STANDARD_COST: 'standardCost',
+    SUPPLIER_PRICE: 'supplierPrice',
+    LAST_PURCHASE_PRICE: 'lastPurchasePrice',
+  },
   EngineeringChangeKind: { REPLACE: 'replace', QUANTITY: 'quantity' },
+  DocumentKind: {
+    QUOTATION: 'quotation',
+    SALES_ORDER: 'sales_order',
+    PRODUCTION_ORDER: 'production_order',
+    PURCHASE_ORDER: 'purchase_order',
+    SHIPMENT: 'shipment',
+    INVOICE: 'invoice',
+    PAYMENT: 'payment',
+  },
+  DocumentState: { DRAFT: 'draft', OPEN: 'open', ON_HOLD: 'on_hold', DONE: 'done', CANCELLED: 'cancelled' },
+  RecordOutcome: { CREATED: 'created', UPDATED: 'updated', UNCHANGED: 'unchanged' },
 } as const;

@@ -9,6 +9,7 @@ import { DomainError } from '../errors';
 import { log } from '../log';
 import { bomResolvers } from '../bom/resolvers';
 import { masterResolvers } from '../master/resolvers';
+import { ordersResolvers } from '../orders/resolvers';
 import { mdmResolvers } from '../mdm/resolvers';
 import { syncResolvers } from '../sync/resolvers';
 import type { GraphContext } from './context';
@@ -34,7 +35,7 @@ function rootResolvers(): Resolvers {
 
 /** The resolvers of every module, merged as the server uses them. */
 export function hubResolvers(): Resolvers {
-  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers, bomResolvers);
+  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers, bomResolvers, ordersResolvers);
 }
 
 /** Deep-merges the resolver maps of the modules (each module owns the fields of its types). */

@@ -244,6 +244,44 @@ describe('cost roll-up', () => {
     });
   });
 
+  it('prices from the last purchase order: newest order in the currency, in any unit, drafts left out', async () => {
+    const s = await hub.gql(`mutation { createSupplier(input: { code: "S-SPOKES", name: "Speichen GmbH" }) { id } }`);
+    expect(s.errors).toBeUndefined();
+    const po = async (
+      number: string,
+      date: string,
+      unit: string,
+      price: string,
+      extra: Record<string, unknown> = {},
+    ) => {
+      const r = await hub.gql(`mutation($i: DocumentInput!) { recordDocument(input: $i) { outcome } }`, {
+        i: {
+          kind: 'PURCHASE_ORDER',
+          number,
+          supplierCode: 'S-SPOKES',
+          currency: 'EUR',
+          documentDate: date,
+          lines: [{ itemCode: 'SPOKE', quantity: '10', unit, unitPrice: price }],
+          ...extra,
+        },
+      });
+      expect(r.errors).toBeUndefined();
+    };
+    await po('PO-1', '2026-10-01', 'pcs', '0.2');
+    await po('PO-2', '2026-11-01', 'dozen', '1.8'); // 0.15 a piece
+    await po('PO-3', '2026-11-15', 'pcs', '9', { state: 'DRAFT' });
+    await po('PO-4', '2026-11-20', 'pcs', '0.3', { currency: 'USD' });
+    const r = await hub.gql(`{ bomCost(itemCode: "WHEEL", priceSource: LAST_PURCHASE_PRICE, currency: "EUR") {
+      total { amount } components { item { code } unitPrice { amount } } missingPrices { code }
+    } }`);
+    expect(r.errors).toBeUndefined();
+    const c = r.data!.bomCost;
+    expect(c.components.find((x: any) => x.item.code === 'SPOKE').unitPrice).toEqual({ amount: '0.15' });
+    // 36 × 1.025 spokes at 0.15; the hub was never bought
+    expect(c.total.amount).toBe('5.535');
+    expect(c.missingPrices).toEqual([{ code: 'HUB' }]);
+  });
+
   it('quotes with price overrides (an assembly bought instead of built) and a margin, rounded at the end', async () => {
     const r =
       await hub.gql(`{ bomQuotation(input: { itemCode: "BIKE", quantity: "3", currency: "EUR", marginPercent: "25",

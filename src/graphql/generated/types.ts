@@ -12,6 +12,8 @@ import { SyncRunErrorRow, SourceRecordRow, LineageRow } from '../../sync/reads';
 import { StewardTaskRow, CandidateView } from '../../mdm/steward';
 import { OverrideView } from '../../mdm/overrides';
 import { ConnectionParent } from '../resolvers/connection';
+import { DocumentRow, DocumentLineRow } from '../../orders/store';
+import { DocumentPage, RecordResult } from '../../orders/resolvers';
 import { BomRow, BomLineRow, BomSubstituteRow } from '../../bom/store';
 import { BomPage, NodeView, NodePage, WhereUsedNodeView, WhereUsedTopView, CostLevelView, ComponentCostView, AssemblyCostView, DiffView, LineDiffView, BomFieldChange, EffectView, EngineeringChangeView, EngineeringChangePreviewView, EngineeringChangePage } from '../../bom/views';
 import { Explosion, WhereUsedResult, CostView, QuotationView } from '../../bom/service';
@@ -185,6 +187,10 @@ export type Query = {
   units: Array<Unit>;
   /** Converts a quantity between units, through the item's own units when the categories differ. */
   convertQuantity: Scalars['Decimal']['output'];
+  /** One document by id, number or source ref (exactly one). */
+  document?: Maybe<Document>;
+  /** Documents of one kind, newest first. */
+  documents: DocumentConnection;
   /** The steward queue, oldest first. */
   stewardTasks: StewardTaskConnection;
   stewardTask?: Maybe<StewardTask>;
@@ -342,6 +348,23 @@ export type QueryConvertQuantityArgs = {
 };
 
 
+export type QueryDocumentArgs = {
+  kind: DocumentKind;
+  id?: InputMaybe<Scalars['ID']['input']>;
+  number?: InputMaybe<Scalars['String']['input']>;
+  sourceRef?: InputMaybe<SourceRefInput>;
+};
+
+
+export type QueryDocumentsArgs = {
+  kind: DocumentKind;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryStewardTasksArgs = {
   entity?: InputMaybe<MasterEntity>;
   status?: InputMaybe<StewardTaskStatus>;
@@ -419,6 +442,11 @@ export type Mutation = {
   /** Adds or changes a supplier's offer for an item (one per supplier and item). */
   setSupplierItem: SupplierItem;
   removeSupplierItem: Scalars['Boolean']['output'];
+  /**
+   * Records a document from a system without a connector: created, or updated by kind and number (a new version),
+   * or unchanged. Every bad field is named and nothing is written.
+   */
+  recordDocument: DocumentRecordResult;
   /**
    * Merges mergedId into survivorId: the survivor keeps its id and code and gains the other's source records,
    * crosswalk entries and references; the merged record is archived and its id and code stay resolvable as aliases.
@@ -638,6 +666,12 @@ export type MutationSetSupplierItemArgs = {
 export type MutationRemoveSupplierItemArgs = {
   supplierId: Scalars['ID']['input'];
   itemId: Scalars['ID']['input'];
+};
+
+
+export type MutationRecordDocumentArgs = {
+  input: DocumentInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -924,7 +958,9 @@ export type PriceSource =
   /** The item's standard cost. */
   | 'standardCost'
   /** The preferred supplier offer, else the lowest, converted to the item's base unit. */
-  | 'supplierPrice';
+  | 'supplierPrice'
+  /** The unit price of the item's latest purchase order (not a draft or cancelled one), converted to its base unit. */
+  | 'lastPurchasePrice';
 
 export type BomCostLevel = {
   __typename?: 'BomCostLevel';
@@ -1597,6 +1633,160 @@ export type MasterEntity =
   | 'item'
   | 'warehouse';
 
+/** The documents of the order-to-cash chain. */
+export type DocumentKind =
+  | 'quotation'
+  | 'sales_order'
+  | 'production_order'
+  /** Also subcontract orders (subcontract: true). */
+  | 'purchase_order'
+  /** A delivery to a customer, with shipped quantities, carrier and tracking number. */
+  | 'shipment'
+  /** Also credit notes (creditNote: true). */
+  | 'invoice'
+  | 'payment';
+
+/** A document's own state as its system reports it; a sales order's order-to-cash status is derived, not stored. */
+export type DocumentState =
+  | 'draft'
+  | 'open'
+  | 'on_hold'
+  | 'done'
+  | 'cancelled';
+
+export type RecordOutcome =
+  | 'created'
+  | 'updated'
+  | 'unchanged';
+
+/**
+ * A document of any kind in the order-to-cash chain. Fields a kind does not use are null: a production order has an
+ * item and quantities, a shipment a carrier, an invoice a due date, a payment an amount and no lines.
+ */
+export type Document = {
+  __typename?: 'Document';
+  id: Scalars['ID']['output'];
+  kind: DocumentKind;
+  /** Unique per kind. */
+  number: Scalars['String']['output'];
+  state: DocumentState;
+  customer?: Maybe<Customer>;
+  supplier?: Maybe<Supplier>;
+  /** What a production order makes. */
+  item?: Maybe<Item>;
+  warehouse?: Maybe<Warehouse>;
+  /** A production order's planned quantity, in its item's base unit. */
+  quantity?: Maybe<Scalars['Decimal']['output']>;
+  producedQuantity?: Maybe<Scalars['Decimal']['output']>;
+  /** The document's total: the sum of its line amounts, or a payment's amount. */
+  total?: Maybe<Money>;
+  documentDate: Scalars['Date']['output'];
+  /** Promised delivery (sales order), expected receipt (purchase order), due date (production order). */
+  promisedDate?: Maybe<Scalars['Date']['output']>;
+  /** When an invoice is due for payment. */
+  dueDate?: Maybe<Scalars['Date']['output']>;
+  creditNote: Scalars['Boolean']['output'];
+  subcontract: Scalars['Boolean']['output'];
+  carrier?: Maybe<Scalars['String']['output']>;
+  trackingNumber?: Maybe<Scalars['String']['output']>;
+  sourceRefs: Array<SourceRef>;
+  lines: Array<DocumentLine>;
+  version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  updatedBy: Scalars['String']['output'];
+  history: Array<RecordVersion>;
+};
+
+
+/**
+ * A document of any kind in the order-to-cash chain. Fields a kind does not use are null: a production order has an
+ * item and quantities, a shipment a carrier, an invoice a due date, a payment an amount and no lines.
+ */
+export type DocumentHistoryArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type DocumentLine = {
+  __typename?: 'DocumentLine';
+  lineNo: Scalars['Int']['output'];
+  item: Item;
+  description?: Maybe<Scalars['String']['output']>;
+  /** Ordered, shipped, invoiced or received, as the document says, in `unit`. */
+  quantity: Scalars['Decimal']['output'];
+  unit: Scalars['String']['output'];
+  unitPrice?: Maybe<Money>;
+  /** quantity × unit price, rounded half up to the currency's minor unit. */
+  amount?: Maybe<Money>;
+  /** A purchase order line's received quantity. */
+  receivedQuantity?: Maybe<Scalars['Decimal']['output']>;
+  promisedDate?: Maybe<Scalars['Date']['output']>;
+};
+
+export type DocumentEdge = {
+  __typename?: 'DocumentEdge';
+  cursor: Scalars['String']['output'];
+  node: Document;
+};
+
+export type DocumentConnection = {
+  __typename?: 'DocumentConnection';
+  edges: Array<DocumentEdge>;
+  nodes: Array<Document>;
+  pageInfo: PageInfo;
+};
+
+export type DocumentRecordResult = {
+  __typename?: 'DocumentRecordResult';
+  outcome: RecordOutcome;
+  document: Document;
+};
+
+export type DocumentLineInput = {
+  /** Default: the line's position in the list, from 1. */
+  lineNo?: InputMaybe<Scalars['Int']['input']>;
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  quantity: Scalars['Decimal']['input'];
+  /** Default: the item's base unit. */
+  unit?: InputMaybe<Scalars['String']['input']>;
+  unitPrice?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Checked against quantity × unit price when both are given. */
+  amount?: InputMaybe<Scalars['Decimal']['input']>;
+  receivedQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  promisedDate?: InputMaybe<Scalars['Date']['input']>;
+};
+
+export type DocumentInput = {
+  kind: DocumentKind;
+  number: Scalars['String']['input'];
+  state?: InputMaybe<DocumentState>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerCode?: InputMaybe<Scalars['String']['input']>;
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
+  supplierCode?: InputMaybe<Scalars['String']['input']>;
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  warehouseCode?: InputMaybe<Scalars['String']['input']>;
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  producedQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  /** Checked against the sum of the lines' amounts; a payment's amount. */
+  totalAmount?: InputMaybe<Scalars['Decimal']['input']>;
+  documentDate: Scalars['Date']['input'];
+  promisedDate?: InputMaybe<Scalars['Date']['input']>;
+  dueDate?: InputMaybe<Scalars['Date']['input']>;
+  creditNote?: InputMaybe<Scalars['Boolean']['input']>;
+  subcontract?: InputMaybe<Scalars['Boolean']['input']>;
+  carrier?: InputMaybe<Scalars['String']['input']>;
+  trackingNumber?: InputMaybe<Scalars['String']['input']>;
+  /** Links the document to its id in another system. */
+  sourceRef?: InputMaybe<SourceRefInput>;
+  lines?: InputMaybe<Array<DocumentLineInput>>;
+};
+
 export type StewardTaskStatus =
   | 'open'
   | 'merged'
@@ -1988,6 +2178,16 @@ export type ResolversTypes = ResolversObject<{
   ItemUpsertResult: ResolverTypeWrapper<Omit<ItemUpsertResult, 'record'> & { record: ResolversTypes['Item'] }>;
   WarehouseUpsertResult: ResolverTypeWrapper<Omit<WarehouseUpsertResult, 'record'> & { record: ResolversTypes['Warehouse'] }>;
   MasterEntity: null;
+  DocumentKind: null;
+  DocumentState: null;
+  RecordOutcome: null;
+  Document: ResolverTypeWrapper<DocumentRow>;
+  DocumentLine: ResolverTypeWrapper<DocumentLineRow>;
+  DocumentEdge: ResolverTypeWrapper<Omit<DocumentEdge, 'node'> & { node: ResolversTypes['Document'] }>;
+  DocumentConnection: ResolverTypeWrapper<DocumentPage>;
+  DocumentRecordResult: ResolverTypeWrapper<RecordResult>;
+  DocumentLineInput: DocumentLineInput;
+  DocumentInput: DocumentInput;
   StewardTaskStatus: null;
   StewardDecision: null;
   MatchCandidate: ResolverTypeWrapper<CandidateView>;
@@ -2101,6 +2301,13 @@ export type ResolversParentTypes = ResolversObject<{
   SupplierUpsertResult: Omit<SupplierUpsertResult, 'record'> & { record: ResolversParentTypes['Supplier'] };
   ItemUpsertResult: Omit<ItemUpsertResult, 'record'> & { record: ResolversParentTypes['Item'] };
   WarehouseUpsertResult: Omit<WarehouseUpsertResult, 'record'> & { record: ResolversParentTypes['Warehouse'] };
+  Document: DocumentRow;
+  DocumentLine: DocumentLineRow;
+  DocumentEdge: Omit<DocumentEdge, 'node'> & { node: ResolversParentTypes['Document'] };
+  DocumentConnection: DocumentPage;
+  DocumentRecordResult: RecordResult;
+  DocumentLineInput: DocumentLineInput;
+  DocumentInput: DocumentInput;
   MatchCandidate: CandidateView;
   Float: Scalars['Float']['output'];
   StewardTask: StewardTaskRow;
@@ -2214,6 +2421,8 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   warehouses?: Resolver<ResolversTypes['WarehouseConnection'], ParentType, ContextType, RequireFields<QueryWarehousesArgs, 'first'>>;
   units?: Resolver<Array<ResolversTypes['Unit']>, ParentType, ContextType, Partial<QueryUnitsArgs>>;
   convertQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType, RequireFields<QueryConvertQuantityArgs, 'quantity' | 'from' | 'to'>>;
+  document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'kind'>>;
+  documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, RequireFields<QueryDocumentsArgs, 'kind' | 'first'>>;
   stewardTasks?: Resolver<ResolversTypes['StewardTaskConnection'], ParentType, ContextType, RequireFields<QueryStewardTasksArgs, 'status' | 'first'>>;
   stewardTask?: Resolver<Maybe<ResolversTypes['StewardTask']>, ParentType, ContextType, RequireFields<QueryStewardTaskArgs, 'id'>>;
   connections?: Resolver<Array<ResolversTypes['Connection']>, ParentType, ContextType>;
@@ -2259,6 +2468,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   removeItemUnit?: Resolver<ResolversTypes['Item'], ParentType, ContextType, RequireFields<MutationRemoveItemUnitArgs, 'itemId' | 'unit'>>;
   setSupplierItem?: Resolver<ResolversTypes['SupplierItem'], ParentType, ContextType, RequireFields<MutationSetSupplierItemArgs, 'input'>>;
   removeSupplierItem?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveSupplierItemArgs, 'supplierId' | 'itemId'>>;
+  recordDocument?: Resolver<ResolversTypes['DocumentRecordResult'], ParentType, ContextType, RequireFields<MutationRecordDocumentArgs, 'input'>>;
   mergeGoldenRecords?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType, RequireFields<MutationMergeGoldenRecordsArgs, 'entity' | 'survivorId' | 'mergedId'>>;
   resolveStewardTask?: Resolver<ResolversTypes['StewardTask'], ParentType, ContextType, RequireFields<MutationResolveStewardTaskArgs, 'id' | 'decision'>>;
   unmergeSourceRecord?: Resolver<ResolversTypes['UnmergeResult'], ParentType, ContextType, RequireFields<MutationUnmergeSourceRecordArgs, 'sourceRecordId'>>;
@@ -2398,7 +2608,7 @@ export type WhereUsedResolvers<ContextType = GraphContext, ParentType extends Re
   compact?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
 }>;
 
-export type PriceSourceResolvers = { STANDARD_COST: 'standardCost', SUPPLIER_PRICE: 'supplierPrice' };
+export type PriceSourceResolvers = { STANDARD_COST: 'standardCost', SUPPLIER_PRICE: 'supplierPrice', LAST_PURCHASE_PRICE: 'lastPurchasePrice' };
 
 export type BomCostLevelResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BomCostLevel'] = ResolversParentTypes['BomCostLevel']> = ResolversObject<{
   level?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2727,6 +2937,69 @@ export type WarehouseUpsertResultResolvers<ContextType = GraphContext, ParentTyp
 
 export type MasterEntityResolvers = { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' };
 
+export type DocumentKindResolvers = { QUOTATION: 'quotation', SALES_ORDER: 'sales_order', PRODUCTION_ORDER: 'production_order', PURCHASE_ORDER: 'purchase_order', SHIPMENT: 'shipment', INVOICE: 'invoice', PAYMENT: 'payment' };
+
+export type DocumentStateResolvers = { DRAFT: 'draft', OPEN: 'open', ON_HOLD: 'on_hold', DONE: 'done', CANCELLED: 'cancelled' };
+
+export type RecordOutcomeResolvers = { CREATED: 'created', UPDATED: 'updated', UNCHANGED: 'unchanged' };
+
+export type DocumentResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Document'] = ResolversParentTypes['Document']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['DocumentKind'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['DocumentState'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  supplier?: Resolver<Maybe<ResolversTypes['Supplier']>, ParentType, ContextType>;
+  item?: Resolver<Maybe<ResolversTypes['Item']>, ParentType, ContextType>;
+  warehouse?: Resolver<Maybe<ResolversTypes['Warehouse']>, ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  producedQuantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  documentDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  promisedDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  dueDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  creditNote?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  subcontract?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  carrier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  trackingNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sourceRefs?: Resolver<Array<ResolversTypes['SourceRef']>, ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['DocumentLine']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['RecordVersion']>, ParentType, ContextType, RequireFields<DocumentHistoryArgs, 'first'>>;
+}>;
+
+export type DocumentLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentLine'] = ResolversParentTypes['DocumentLine']> = ResolversObject<{
+  lineNo?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  receivedQuantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  promisedDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+}>;
+
+export type DocumentEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentEdge'] = ResolversParentTypes['DocumentEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+}>;
+
+export type DocumentConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentConnection'] = ResolversParentTypes['DocumentConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['DocumentEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type DocumentRecordResultResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentRecordResult'] = ResolversParentTypes['DocumentRecordResult']> = ResolversObject<{
+  outcome?: Resolver<ResolversTypes['RecordOutcome'], ParentType, ContextType>;
+  document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+}>;
+
 export type StewardTaskStatusResolvers = { OPEN: 'open', MERGED: 'merged', REJECTED: 'rejected' };
 
 export type StewardDecisionResolvers = { MERGE: 'merge', REJECT: 'reject' };
@@ -2936,6 +3209,14 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   ItemUpsertResult?: ItemUpsertResultResolvers<ContextType>;
   WarehouseUpsertResult?: WarehouseUpsertResultResolvers<ContextType>;
   MasterEntity?: MasterEntityResolvers;
+  DocumentKind?: DocumentKindResolvers;
+  DocumentState?: DocumentStateResolvers;
+  RecordOutcome?: RecordOutcomeResolvers;
+  Document?: DocumentResolvers<ContextType>;
+  DocumentLine?: DocumentLineResolvers<ContextType>;
+  DocumentEdge?: DocumentEdgeResolvers<ContextType>;
+  DocumentConnection?: DocumentConnectionResolvers<ContextType>;
+  DocumentRecordResult?: DocumentRecordResultResolvers<ContextType>;
   StewardTaskStatus?: StewardTaskStatusResolvers;
   StewardDecision?: StewardDecisionResolvers;
   MatchCandidate?: MatchCandidateResolvers<ContextType>;

@@ -1,0 +1,84 @@
+import type { Resolvers } from '../graphql/generated/types';
+import type { GraphContext } from '../graphql/context';
+import type { GoldenRow } from '../master/store';
+import { loadHistory } from '../master/history';
+import { loadSourceRefs } from '../master/crosswalk';
+import DataLoader from 'dataloader';
+import { type DocumentInput, type DocumentRow, DocumentStore, ENTITY_OF, type RecordOutcome } from './store';
+import type { DocumentLineRow } from './store';
+
+/** A page of documents. */
+export interface DocumentPage {
+  rows: DocumentRow[];
+  hasNextPage: boolean;
+}
+
+export interface RecordResult {
+  outcome: RecordOutcome;
+  document: DocumentRow;
+}
+
+const money = (amount: string | null, currency: string | null) =>
+  amount === null || currency === null ? null : { amount, currency };
+
+function lineLoader(ctx: GraphContext): DataLoader<string, DocumentLineRow[]> {
+  return ctx.loaders.memo('orders.lines', () => {
+    return new DataLoader<string, DocumentLineRow[]>(async (ids) => {
+      const m = await ctx.services.orders.linesOf(ids);
+      return ids.map((id) => m.get(id) ?? []);
+    });
+  });
+}
+
+const ref = (id: string | null | undefined, code: string | null | undefined) =>
+  id == null && code == null ? null : { id: id ?? null, code: code ?? null };
+
+export const ordersResolvers: Resolvers = {
+  Query: {
+    document: (_, args, ctx) => ctx.services.orders.require(args.kind, args),
+    documents: (_, args, ctx) => ctx.services.orders.list(args),
+  },
+  Mutation: {
+    recordDocument: (_, { input, reason }, ctx) => {
+      const doc: DocumentInput = {
+        ...input,
+        customer: ref(input.customerId, input.customerCode),
+        supplier: ref(input.supplierId, input.supplierCode),
+        item: ref(input.itemId, input.itemCode),
+        warehouse: ref(null, input.warehouseCode),
+        lines: input.lines?.map((l) => ({ ...l, item: ref(l.itemId, l.itemCode) ?? {} })) ?? null,
+      };
+      return ctx.services.orders.record(doc, ctx.actor, reason);
+    },
+  },
+  Document: {
+    customer: (d, _, ctx) => (d.customerId ? ctx.loaders.record('customer').load(d.customerId) : null),
+    supplier: (d, _, ctx) => (d.supplierId ? ctx.loaders.record('supplier').load(d.supplierId) : null),
+    item: (d, _, ctx) => (d.itemId ? ctx.loaders.record('item').load(d.itemId) : null),
+    warehouse: (d, _, ctx) => (d.warehouseId ? ctx.loaders.record('warehouse').load(d.warehouseId) : null),
+    total: (d) => money(d.totalAmount, d.currency),
+    sourceRefs: async (d, _, ctx) =>
+      (await loadSourceRefs(ctx.services.orders.db, ENTITY_OF[d.kind], [d.id])).get(d.id) ?? [],
+    lines: (d, _, ctx) => lineLoader(ctx).load(d.id),
+    history: async (d, args, ctx) => {
+      const limit = Math.min(Math.max(args.first ?? 20, 1), 200);
+      const versions = (await loadHistory(ctx.services.orders.db, ENTITY_OF[d.kind], [d.id], limit)).get(d.id) ?? [];
+      return versions.slice(0, limit).map((v, i) => ({ ...v, previous: versions[i + 1] ?? null }));
+    },
+  },
+  DocumentLine: {
+    item: (l, _, ctx) => ctx.loaders.record('item').load(l.itemId) as Promise<GoldenRow>,
+    unitPrice: (l) => money(l.unitPrice, l.currency ?? null),
+    amount: (l) => money(l.amount, l.currency ?? null),
+  },
+  DocumentConnection: {
+    edges: (p) => p.rows.map((node) => ({ node, cursor: DocumentStore.cursorOf(node) })),
+    nodes: (p) => p.rows,
+    pageInfo: (p) => ({
+      hasNextPage: p.hasNextPage,
+      hasPreviousPage: false,
+      startCursor: p.rows[0] ? DocumentStore.cursorOf(p.rows[0]) : null,
+      endCursor: p.rows.at(-1) ? DocumentStore.cursorOf(p.rows.at(-1)!) : null,
+    }),
+  },
+};
