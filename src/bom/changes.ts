@@ -16,6 +16,7 @@
  *
  * Everything is set-based: a change over a thousand BOMs runs the same statements as a change over three.
  */
+import { decodeCursor, encodeCursor } from '../cursor';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Actor, actorLabel } from '../actor';
@@ -226,15 +227,9 @@ export class EngineeringChangeService {
   /** The change log, newest first, a page at a time (keyset on created_at, id); two statements a page. */
   async list(args: EngineeringChangeListArgs): Promise<EngineeringChangePage> {
     const first = Math.min(Math.max(args.first ?? 50, 1), 500);
-    let after: { at: string; id: string } | null = null;
-    if (args.after) {
-      try {
-        after = JSON.parse(Buffer.from(args.after, 'base64url').toString('utf8')) as { at: string; id: string };
-        if (typeof after.at !== 'string' || !UUID.test(after.id)) throw new Error('bad cursor');
-      } catch {
-        throw new ValidationError([{ field: 'after', reason: 'is not a cursor from this list' }]);
-      }
-    }
+    const after = decodeCursor<{ at: string; id: string }>(args.after, ['at', 'id']);
+    if (after && !UUID.test(after.id))
+      throw new ValidationError([{ field: 'after', reason: 'is not a cursor from this list' }]);
     if (args.componentId != null && !UUID.test(args.componentId)) {
       return { nodes: [], hasNextPage: false, endCursor: null };
     }
@@ -256,7 +251,7 @@ export class EngineeringChangeService {
 
   /** The cursor of a change in `list`. */
   static cursorOf(change: Pick<EngineeringChangeView, 'createdAt' | 'id'>): string {
-    return Buffer.from(JSON.stringify({ at: change.createdAt.toISOString(), id: change.id })).toString('base64url');
+    return encodeCursor({ at: change.createdAt.toISOString(), id: change.id });
   }
 
   /** Lines added, removed and changed from one BOM version to another: two statements. */

@@ -3,6 +3,7 @@
  * batch path (`writeVersions`) is what single writes, engineering changes and synced BOMs all go through, so a
  * change to a thousand BOMs costs a fixed number of statements.
  */
+import { decodeCursor, encodeCursor } from '../cursor';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Actor } from '../actor';
@@ -184,14 +185,7 @@ export class BomStore {
   /** A page of BOMs, newest first, optionally of one item or one status. */
   async list(args: BomListArgs): Promise<{ rows: BomRow[]; hasNextPage: boolean }> {
     const first = Math.min(Math.max(args.first ?? 50, 1), 500);
-    let after: { at: string; id: string } | null = null;
-    if (args.after) {
-      try {
-        after = JSON.parse(Buffer.from(args.after, 'base64url').toString('utf8')) as { at: string; id: string };
-      } catch {
-        throw new ValidationError([{ field: 'after', reason: 'is not a cursor from this list' }]);
-      }
-    }
+    const after = decodeCursor<{ at: string; id: string }>(args.after, ['at', 'id']);
     const res = await this.db.execute(sql`
       SELECT ${BOM_COLUMNS} FROM boms
       WHERE (${args.itemId ?? null}::uuid IS NULL OR item_id = ${args.itemId ?? null}::uuid)
@@ -204,7 +198,7 @@ export class BomStore {
   }
 
   static cursorOf(row: BomRow): string {
-    return Buffer.from(JSON.stringify({ at: row.createdAt.toISOString(), id: row.id })).toString('base64url');
+    return encodeCursor({ at: row.createdAt.toISOString(), id: row.id });
   }
 
   /** The lines of the given BOMs with their substitutes, by position. */

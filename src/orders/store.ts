@@ -3,6 +3,7 @@
  * one transaction per document with its lines, history row and outbox event. A document is keyed by its kind and
  * number; recording it again updates it (a new version) or, when nothing differs, changes nothing.
  */
+import { decodeCursor, encodeCursor } from '../cursor';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Actor, actorLabel } from '../actor';
@@ -463,14 +464,7 @@ export class DocumentStore {
     after?: string | null;
   }): Promise<{ rows: DocumentRow[]; hasNextPage: boolean }> {
     const first = Math.min(Math.max(args.first ?? 50, 1), 500);
-    let after: { d: string; id: string } | null = null;
-    if (args.after) {
-      try {
-        after = JSON.parse(Buffer.from(args.after, 'base64url').toString('utf8')) as { d: string; id: string };
-      } catch {
-        throw new ValidationError([{ field: 'after', reason: 'is not a cursor from this list' }]);
-      }
-    }
+    const after = decodeCursor<{ d: string; id: string }>(args.after, ['d', 'id']);
     const res = await this.db.execute(sql`
       SELECT ${DOC_COLUMNS} FROM documents
       WHERE kind = ${args.kind}::document_kind
@@ -483,7 +477,7 @@ export class DocumentStore {
   }
 
   static cursorOf(row: DocumentRow): string {
-    return Buffer.from(JSON.stringify({ d: row.documentDate, id: row.id })).toString('base64url');
+    return encodeCursor({ d: row.documentDate, id: row.id });
   }
 
   /** The document a source ref points at, through the crosswalk. */
