@@ -47,6 +47,8 @@ async function main() {
       DocumentLine: '../../orders/store#DocumentLineRow',
       DocumentConnection: '../../orders/resolvers#DocumentPage',
       DocumentRecordResult: '../../orders/resolvers#RecordResult',
+      DocumentLink: '../../orders/links#StoredLink',
+      DocumentEnd: '../../orders/resolvers#DocumentEndView',
       Bom: '../../bom/store#BomRow',
       BomLine: '../../bom/store#BomLineRow',
       BomSubstitute: '../../bom/store#BomSubstituteRow',

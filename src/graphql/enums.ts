@@ -38,4 +38,5 @@ export const ENUM_VALUES = {
   },
   DocumentState: { DRAFT: 'draft', OPEN: 'open', ON_HOLD: 'on_hold', DONE: 'done', CANCELLED: 'cancelled' },
   RecordOutcome: { CREATED: 'created', UPDATED: 'updated', UNCHANGED: 'unchanged' },
+  LinkKind: { DELIVERS: 'delivers', BILLS: 'bills', SERVES: 'serves', PAYS: 'pays', QUOTES: 'quotes' },
 } as const;

@@ -4,13 +4,28 @@ import type { GoldenRow } from '../master/store';
 import { loadHistory } from '../master/history';
 import { loadSourceRefs } from '../master/crosswalk';
 import DataLoader from 'dataloader';
-import { type DocumentInput, type DocumentRow, DocumentStore, ENTITY_OF, type RecordOutcome } from './store';
+import {
+  type DocumentInput,
+  type DocumentKind,
+  type DocumentRow,
+  DocumentStore,
+  ENTITY_OF,
+  type RecordOutcome,
+} from './store';
+import { linksOf, type StoredLink } from './links';
 import type { DocumentLineRow } from './store';
 
 /** A page of documents. */
 export interface DocumentPage {
   rows: DocumentRow[];
   hasNextPage: boolean;
+}
+
+/** One end of a link, as GraphQL shows it. */
+export interface DocumentEndView {
+  kind: DocumentKind;
+  number: string;
+  lineNo: number;
 }
 
 export interface RecordResult {
@@ -26,6 +41,35 @@ function lineLoader(ctx: GraphContext): DataLoader<string, DocumentLineRow[]> {
     return new DataLoader<string, DocumentLineRow[]>(async (ids) => {
       const m = await ctx.services.orders.linesOf(ids);
       return ids.map((id) => m.get(id) ?? []);
+    });
+  });
+}
+
+/** Documents by kind and number, batched: link ends name documents that way. */
+function byNumber(ctx: GraphContext): DataLoader<string, DocumentRow | null> {
+  return ctx.loaders.memo('orders.byNumber', () => {
+    return new DataLoader<string, DocumentRow | null>(async (keys) => {
+      const wanted = keys.map((k) => {
+        const bar = k.indexOf('|');
+        return { kind: k.slice(0, bar) as DocumentKind, number: k.slice(bar + 1) };
+      });
+      const m = new Map((await ctx.services.orders.byNumbers(wanted)).map((d) => [`${d.kind}|${d.number}`, d]));
+      return keys.map((k) => m.get(k) ?? null);
+    });
+  });
+}
+
+function linkLoader(ctx: GraphContext): DataLoader<string, StoredLink[]> {
+  return ctx.loaders.memo('orders.links', () => {
+    return new DataLoader<string, StoredLink[]>(async (keys) => {
+      const docs = keys.map((k) => {
+        const bar = k.indexOf('|');
+        return { kind: k.slice(0, bar) as DocumentKind, number: k.slice(bar + 1) };
+      });
+      const links = await linksOf(ctx.services.orders.db, docs);
+      return keys.map((k) =>
+        links.filter((l) => `${l.fromKind}|${l.fromNumber}` === k || `${l.toKind}|${l.toNumber}` === k),
+      );
     });
   });
 }
@@ -50,6 +94,8 @@ export const ordersResolvers: Resolvers = {
       };
       return ctx.services.orders.record(doc, ctx.actor, reason);
     },
+    linkDocuments: (_, { links }, ctx) => ctx.services.orders.link(links, ctx.actor),
+    unlinkDocuments: (_, { links }, ctx) => ctx.services.orders.unlink(links),
   },
   Document: {
     customer: (d, _, ctx) => (d.customerId ? ctx.loaders.record('customer').load(d.customerId) : null),
@@ -60,6 +106,7 @@ export const ordersResolvers: Resolvers = {
     sourceRefs: async (d, _, ctx) =>
       (await loadSourceRefs(ctx.services.orders.db, ENTITY_OF[d.kind], [d.id])).get(d.id) ?? [],
     lines: (d, _, ctx) => lineLoader(ctx).load(d.id),
+    links: (d, _, ctx) => linkLoader(ctx).load(`${d.kind}|${d.number}`),
     history: async (d, args, ctx) => {
       const limit = Math.min(Math.max(args.first ?? 20, 1), 200);
       const versions = (await loadHistory(ctx.services.orders.db, ENTITY_OF[d.kind], [d.id], limit)).get(d.id) ?? [];
@@ -70,6 +117,14 @@ export const ordersResolvers: Resolvers = {
     item: (l, _, ctx) => ctx.loaders.record('item').load(l.itemId) as Promise<GoldenRow>,
     unitPrice: (l) => money(l.unitPrice, l.currency ?? null),
     amount: (l) => money(l.amount, l.currency ?? null),
+  },
+  DocumentLink: {
+    from: (l) => ({ kind: l.fromKind, number: l.fromNumber, lineNo: l.fromLineNo }),
+    to: (l) => ({ kind: l.toKind, number: l.toNumber, lineNo: l.toLineNo }),
+    createdAt: (l) => l.createdAt,
+  },
+  DocumentEnd: {
+    document: (e, _, ctx) => byNumber(ctx).load(`${e.kind}|${e.number}`),
   },
   DocumentConnection: {
     edges: (p) => p.rows.map((node) => ({ node, cursor: DocumentStore.cursorOf(node) })),

@@ -18,6 +18,17 @@ import { normaliseUnitCode } from '../master/fields';
 import { recordChanges } from '../master/history';
 import { normaliseCurrency, normaliseName, normaliseOptionalText } from '../master/normalise';
 import { IssueList, parseDate } from '../validation';
+import {
+  cleanLinks,
+  deleteLinks,
+  type LinkInput,
+  type LinkKind,
+  type LinkRow,
+  linksOf,
+  replaceOutgoingLinks,
+  type StoredLink,
+  writeLinks,
+} from './links';
 import { documentLines, documents } from './tables';
 
 export type DocumentKind =
@@ -70,6 +81,8 @@ export interface DocumentLineInput {
   amount?: unknown;
   receivedQuantity?: unknown;
   promisedDate?: string | null;
+  /** The sales order line this line delivers (shipment), bills (invoice) or serves (purchase order). */
+  salesOrder?: { number: string; lineNo: number } | null;
 }
 
 export interface DocumentInput {
@@ -93,6 +106,12 @@ export interface DocumentInput {
   trackingNumber?: string | null;
   sourceRef?: SourceRef | null;
   lines?: DocumentLineInput[] | null;
+  /** A production order: the sales order line it serves (for its whole quantity, or `quantity` of it). */
+  salesOrder?: { number: string; lineNo: number; quantity?: unknown } | null;
+  /** A sales order: the quotation it came from. */
+  quotationNumber?: string | null;
+  /** A payment: the invoices it pays, and how much of each. */
+  allocations?: { invoiceNumber: string; amount: unknown }[] | null;
 }
 
 export interface DocumentRow {
@@ -284,6 +303,7 @@ export class DocumentStore {
         issues.add('input.totalAmount', `is ${totalAmount} but the lines add up to ${sum}`);
       total = sum;
     }
+    const links = this.linksFrom(kind, number, input, cleanLines, quantity, issues);
     const sourceRef = input.sourceRef ? cleanSourceRef(input.sourceRef) : null;
     issues.throwIfAny();
 
@@ -367,7 +387,13 @@ export class DocumentStore {
             sameDocument(existing, row) &&
             oldLines.length === lineRows.length &&
             lineRows.map(lineKey).every((k, i) => k === oldLines[i]);
-          if (same) return { document: existing, outcome: 'unchanged' as const };
+          const oldLinks = (await linksOf(tx, [{ kind, number }]))
+            .filter((l) => l.fromKind === kind && l.fromNumber === number && l.statedByDocument)
+            .map(linkKey)
+            .sort();
+          const newLinks = links.map(linkKey).sort();
+          if (same && oldLinks.length === newLinks.length && oldLinks.every((k, i) => k === newLinks[i]))
+            return { document: existing, outcome: 'unchanged' as const };
           await tx.execute(sql`DELETE FROM document_lines WHERE document_id = ${existing.id}::uuid`);
           outcome = 'updated';
         }
@@ -375,6 +401,7 @@ export class DocumentStore {
           onConflict: { target: ['id'], keep: ['createdAt', 'createdBy'] },
         });
         await bulkInsert(tx, documentLines, lineRows as unknown as Record<string, unknown>[]);
+        await replaceOutgoingLinks(tx, { kind, number }, links, actor);
         if (sourceRef)
           await linkSourceRefs(tx, ENTITY_OF[kind], [{ ref: sourceRef, goldenId: row.id, field: 'input.sourceRef' }]);
         await recordChanges(
@@ -396,6 +423,71 @@ export class DocumentStore {
       if (e instanceof DomainError) throw e;
       throw mapDbError(e, 'input.');
     }
+  }
+
+  /** The links a document states itself, from its lines' sales order references, allocations and the like. */
+  private linksFrom(
+    kind: DocumentKind,
+    number: string,
+    input: DocumentInput,
+    lines: { lineNo: number; quantity: string; field: string }[],
+    quantity: string | null,
+    issues: IssueList,
+  ): LinkRow[] {
+    const out: LinkInput[] = [];
+    const fields: string[] = [];
+    const lineLink: Partial<Record<DocumentKind, LinkKind>> = {
+      shipment: 'delivers',
+      invoice: 'bills',
+      purchase_order: 'serves',
+    };
+    (input.lines ?? []).forEach((l, i) => {
+      if (!l.salesOrder) return;
+      const linkKind = lineLink[kind];
+      if (!linkKind)
+        return issues.add(
+          `input.lines.${i}.salesOrder`,
+          `a ${kind.replace('_', ' ')} line does not refer to a sales order`,
+        );
+      out.push({
+        kind: linkKind,
+        from: { kind, number, lineNo: lines[i]!.lineNo },
+        to: { kind: 'sales_order', number: l.salesOrder.number, lineNo: l.salesOrder.lineNo },
+        quantity: lines[i]!.quantity,
+      });
+      fields.push(`input.lines.${i}.salesOrder`);
+    });
+    if (input.salesOrder) {
+      if (kind !== 'production_order')
+        issues.add('input.salesOrder', 'only a production order serves a sales order as a whole; give it per line');
+      else {
+        out.push({
+          kind: 'serves',
+          from: { kind, number },
+          to: { kind: 'sales_order', number: input.salesOrder.number, lineNo: input.salesOrder.lineNo },
+          quantity: input.salesOrder.quantity ?? quantity,
+        });
+        fields.push('input.salesOrder');
+      }
+    }
+    if (input.quotationNumber != null) {
+      if (kind !== 'sales_order') issues.add('input.quotationNumber', 'only a sales order comes from a quotation');
+      else {
+        out.push({ kind: 'quotes', from: { kind, number }, to: { kind: 'quotation', number: input.quotationNumber } });
+        fields.push('input.quotationNumber');
+      }
+    }
+    (input.allocations ?? []).forEach((a, i) => {
+      if (kind !== 'payment') return issues.add(`input.allocations.${i}`, 'only a payment is allocated to invoices');
+      out.push({
+        kind: 'pays',
+        from: { kind, number },
+        to: { kind: 'invoice', number: a.invoiceNumber },
+        amount: a.amount,
+      });
+      fields.push(`input.allocations.${i}`);
+    });
+    return cleanLinks(out, (i) => fields[i]!, issues);
   }
 
   private async linesIn(tx: Tx, documentId: string): Promise<DocumentLineRow[]> {
@@ -453,6 +545,44 @@ export class DocumentStore {
       if (row.base_unit) out.baseUnits.set(row.id, row.base_unit);
     }
     return out;
+  }
+
+  /** Adds links (or changes their quantity or amount) in one transaction; returns them as stored. */
+  async link(inputs: LinkInput[], actor: Actor): Promise<StoredLink[]> {
+    const issues = new IssueList();
+    const links = cleanLinks(inputs, 'links.', issues);
+    issues.throwIfAny();
+    return this.db.transaction(async (tx) => {
+      await writeLinks(tx, links, actor);
+      const keys = new Set(links.map(linkIdentity));
+      const docs = [
+        ...new Map(
+          links.map((l) => [`${l.fromKind}|${l.fromNumber}`, { kind: l.fromKind, number: l.fromNumber }]),
+        ).values(),
+      ];
+      return (await linksOf(tx, docs)).filter((l) => keys.has(linkIdentity(l)));
+    });
+  }
+
+  /** Removes links; returns how many there were. */
+  async unlink(inputs: LinkInput[]): Promise<number> {
+    const issues = new IssueList();
+    const links = cleanLinks(
+      inputs.map((l) => ({ ...l, quantity: l.quantity ?? '1', amount: l.amount ?? '1' })),
+      'links.',
+      issues,
+    );
+    issues.throwIfAny();
+    return this.db.transaction((tx) => deleteLinks(tx, links));
+  }
+
+  /** Documents by kind and number, in one statement. */
+  async byNumbers(keys: readonly { kind: DocumentKind; number: string }[]): Promise<DocumentRow[]> {
+    if (keys.length === 0) return [];
+    const res = await this.db.execute(sql`
+      SELECT ${DOC_COLUMNS} FROM documents WHERE (kind, number) IN (
+        SELECT * FROM unnest(${sqlArray(keys.map((k) => k.kind))}::document_kind[], ${sqlArray(keys.map((k) => k.number))}::text[]))`);
+    return (res.rows as Record<string, unknown>[]).map(reviveDocument);
   }
 
   /** A page of documents of one kind, newest first. */
@@ -537,6 +667,15 @@ function sameDocument(a: DocumentRow, b: DocumentRow): boolean {
 
 function canonEq(a: string, b: string): boolean {
   return /^-?\d+(\.\d+)?$/.test(a) && /^-?\d+(\.\d+)?$/.test(b) && new Dec(a).eq(b);
+}
+
+function linkIdentity(l: LinkRow): string {
+  return JSON.stringify([l.kind, l.fromKind, l.fromNumber, l.fromLineNo, l.toKind, l.toNumber, l.toLineNo]);
+}
+
+function linkKey(l: LinkRow): string {
+  const n = (v: string | null) => (v === null ? null : new Dec(v).toFixed());
+  return JSON.stringify([l.kind, l.fromLineNo, l.toKind, l.toNumber, l.toLineNo, n(l.quantity), n(l.amount)]);
 }
 
 function lineKey(l: Omit<DocumentLineRow, 'id' | 'documentId'>): string {

@@ -1,4 +1,5 @@
 import {
+  bigserial,
   boolean,
   char,
   date,
@@ -109,6 +110,56 @@ export const documentLines = pgTable(
     uniqueIndex('document_lines_no_uq').on(t.documentId, t.lineNo),
     // Last purchase price and stock questions go by item.
     index('document_lines_item_idx').on(t.itemId),
+  ],
+);
+
+/**
+ * How one document relates to another: a shipment line delivers (part of) a sales order line, an invoice line
+ * bills one, a production order or purchase order line serves one (pegging), a payment pays an invoice, a sales
+ * order comes from a quotation.
+ */
+export const linkKind = pgEnum('link_kind', ['delivers', 'bills', 'serves', 'pays', 'quotes']);
+
+/**
+ * Links name both ends by kind, number and line number (0: the document as a whole), not by id, so a link may
+ * arrive from one system before the documents it joins arrive from others: it takes effect when both exist, by
+ * the same joins every read does.
+ */
+export const documentLinks = pgTable(
+  'document_links',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: linkKind('kind').notNull(),
+    fromKind: documentKind('from_kind').notNull(),
+    fromNumber: text('from_number').notNull(),
+    fromLineNo: integer('from_line_no').notNull().default(0),
+    toKind: documentKind('to_kind').notNull(),
+    toNumber: text('to_number').notNull(),
+    toLineNo: integer('to_line_no').notNull().default(0),
+    /** Delivered, billed or pegged quantity, in the sales order line's unit. */
+    quantity: numeric('quantity', { precision: 18, scale: 6 }),
+    /** A payment's amount allocated to the invoice, in the payment's currency. */
+    amount: numeric('amount', { precision: 18, scale: 4 }),
+    /**
+     * Stated by the `from` document when it was recorded (its lines' sales order references, a payment's
+     * allocations): replaced when it is recorded again. Links recorded on their own stay until removed.
+     */
+    statedByDocument: boolean('stated_by_document').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [
+    uniqueIndex('document_links_uq').on(
+      t.kind,
+      t.fromKind,
+      t.fromNumber,
+      t.fromLineNo,
+      t.toKind,
+      t.toNumber,
+      t.toLineNo,
+    ),
+    index('document_links_to_idx').on(t.toKind, t.toNumber),
+    index('document_links_from_idx').on(t.fromKind, t.fromNumber),
   ],
 );
 

@@ -170,3 +170,100 @@ describe('recording documents', () => {
     expect(list.data!.documents.nodes).toEqual([{ number: 'SO-1001' }]);
   });
 });
+
+describe('links between documents', () => {
+  const LINKS = `query($n: String!) { document(kind: SALES_ORDER, number: $n) { links {
+    kind quantity amount from { kind number lineNo document { number } } to { kind number lineNo }
+  } } }`;
+
+  it('records links stated by documents, and links that arrive before their documents', async () => {
+    const ship = await hub.gql(RECORD, {
+      i: {
+        kind: 'SHIPMENT',
+        number: 'SH-1',
+        customerCode: 'C-TOKYO',
+        documentDate: '2026-11-10',
+        carrier: 'Yamato',
+        trackingNumber: '1234-5678-9012',
+        lines: [{ itemCode: 'PUMP', quantity: '2', salesOrder: { number: 'SO-1001', lineNo: 1 } }],
+      },
+    });
+    expect(ship.errors).toBeUndefined();
+    // the invoice's link comes first, from another system; the invoice follows
+    const early = await hub.gql(
+      `mutation($l: [DocumentLinkInput!]!) { linkDocuments(links: $l) { kind quantity from { number document { id } } } }`,
+      {
+        l: [
+          {
+            kind: 'BILLS',
+            from: { kind: 'INVOICE', number: 'INV-9', lineNo: 1 },
+            to: { kind: 'SALES_ORDER', number: 'SO-1001', lineNo: 1 },
+            quantity: '2',
+          },
+        ],
+      },
+    );
+    expect(early.data!.linkDocuments).toEqual([
+      { kind: 'BILLS', quantity: '2', from: { number: 'INV-9', document: null } },
+    ]);
+    const r = await hub.gql(LINKS, { n: 'SO-1001' });
+    expect(r.data!.document.links).toEqual([
+      {
+        kind: 'DELIVERS',
+        quantity: '2',
+        amount: null,
+        from: { kind: 'SHIPMENT', number: 'SH-1', lineNo: 1, document: { number: 'SH-1' } },
+        to: { kind: 'SALES_ORDER', number: 'SO-1001', lineNo: 1 },
+      },
+      {
+        kind: 'BILLS',
+        quantity: '2',
+        amount: null,
+        from: { kind: 'INVOICE', number: 'INV-9', lineNo: 1, document: null },
+        to: { kind: 'SALES_ORDER', number: 'SO-1001', lineNo: 1 },
+      },
+    ]);
+    await hub.gql(RECORD, {
+      i: {
+        kind: 'INVOICE',
+        number: 'INV-9',
+        customerCode: 'C-TOKYO',
+        currency: 'JPY',
+        documentDate: '2026-11-12',
+        dueDate: '2026-12-12',
+        lines: [{ itemCode: 'PUMP', quantity: '2', unitPrice: '125000.5' }],
+      },
+    });
+    const after = await hub.gql(LINKS, { n: 'SO-1001' });
+    expect(after.data!.document.links[1].from.document).toEqual({ number: 'INV-9' });
+  });
+
+  it('refuses links of the wrong shape, naming the field', async () => {
+    const r = await hub.gql(`mutation($l: [DocumentLinkInput!]!) { linkDocuments(links: $l) { kind } }`, {
+      l: [
+        {
+          kind: 'PAYS',
+          from: { kind: 'INVOICE', number: 'X' },
+          to: { kind: 'SALES_ORDER', number: 'Y', lineNo: 2 },
+          amount: '-5',
+        },
+      ],
+    });
+    const fields = (r.errors![0]!.extensions.fields as { field: string }[]).map((f) => f.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['links.0.from.kind', 'links.0.to.kind', 'links.0.to.lineNo', 'links.0.amount']),
+    );
+    const pay = await hub.gql(RECORD, {
+      i: {
+        kind: 'PAYMENT',
+        number: 'PAY-2',
+        customerCode: 'C-TOKYO',
+        currency: 'JPY',
+        totalAmount: '100',
+        documentDate: '2026-12-01',
+        allocations: [{ invoiceNumber: 'INV-9', amount: '0' }],
+      },
+    });
+    expect(pay.errors![0]!.extensions.field).toBe('input.allocations.0.amount');
+  });
+});

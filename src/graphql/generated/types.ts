@@ -13,7 +13,8 @@ import { StewardTaskRow, CandidateView } from '../../mdm/steward';
 import { OverrideView } from '../../mdm/overrides';
 import { ConnectionParent } from '../resolvers/connection';
 import { DocumentRow, DocumentLineRow } from '../../orders/store';
-import { DocumentPage, RecordResult } from '../../orders/resolvers';
+import { DocumentPage, RecordResult, DocumentEndView } from '../../orders/resolvers';
+import { StoredLink } from '../../orders/links';
 import { BomRow, BomLineRow, BomSubstituteRow } from '../../bom/store';
 import { BomPage, NodeView, NodePage, WhereUsedNodeView, WhereUsedTopView, CostLevelView, ComponentCostView, AssemblyCostView, DiffView, LineDiffView, BomFieldChange, EffectView, EngineeringChangeView, EngineeringChangePreviewView, EngineeringChangePage } from '../../bom/views';
 import { Explosion, WhereUsedResult, CostView, QuotationView } from '../../bom/service';
@@ -447,6 +448,10 @@ export type Mutation = {
    * or unchanged. Every bad field is named and nothing is written.
    */
   recordDocument: DocumentRecordResult;
+  /** Adds links (or changes their quantity or amount), for systems that report them apart from the documents. */
+  linkDocuments: Array<DocumentLink>;
+  /** Removes links; returns how many there were. */
+  unlinkDocuments: Scalars['Int']['output'];
   /**
    * Merges mergedId into survivorId: the survivor keeps its id and code and gains the other's source records,
    * crosswalk entries and references; the merged record is archived and its id and code stay resolvable as aliases.
@@ -672,6 +677,16 @@ export type MutationRemoveSupplierItemArgs = {
 export type MutationRecordDocumentArgs = {
   input: DocumentInput;
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationLinkDocumentsArgs = {
+  links: Array<DocumentLinkInput>;
+};
+
+
+export type MutationUnlinkDocumentsArgs = {
+  links: Array<DocumentLinkInput>;
 };
 
 
@@ -1697,6 +1712,8 @@ export type Document = {
   createdBy: Scalars['String']['output'];
   updatedBy: Scalars['String']['output'];
   history: Array<RecordVersion>;
+  /** Links from this document and to it. */
+  links: Array<DocumentLink>;
 };
 
 
@@ -1757,6 +1774,20 @@ export type DocumentLineInput = {
   amount?: InputMaybe<Scalars['Decimal']['input']>;
   receivedQuantity?: InputMaybe<Scalars['Decimal']['input']>;
   promisedDate?: InputMaybe<Scalars['Date']['input']>;
+  /** The sales order line this line delivers (shipment), bills (invoice) or serves (purchase order), for its quantity. */
+  salesOrder?: InputMaybe<SalesOrderLineRefInput>;
+};
+
+export type SalesOrderLineRefInput = {
+  number: Scalars['String']['input'];
+  lineNo: Scalars['Int']['input'];
+  /** A production order serving part of the line; default: the order's whole quantity. */
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+export type PaymentAllocationInput = {
+  invoiceNumber: Scalars['String']['input'];
+  amount: Scalars['Decimal']['input'];
 };
 
 export type DocumentInput = {
@@ -1785,6 +1816,63 @@ export type DocumentInput = {
   /** Links the document to its id in another system. */
   sourceRef?: InputMaybe<SourceRefInput>;
   lines?: InputMaybe<Array<DocumentLineInput>>;
+  /** A production order: the sales order line it serves. */
+  salesOrder?: InputMaybe<SalesOrderLineRefInput>;
+  /** A sales order: the quotation it came from. */
+  quotationNumber?: InputMaybe<Scalars['String']['input']>;
+  /** A payment: the invoices it pays and how much of each. */
+  allocations?: InputMaybe<Array<PaymentAllocationInput>>;
+};
+
+export type LinkKind =
+  /** A shipment line delivers a sales order line. */
+  | 'delivers'
+  /** An invoice line bills a sales order line. */
+  | 'bills'
+  /** A production order or purchase order line serves (is pegged to) a sales order line. */
+  | 'serves'
+  /** A payment pays an invoice. */
+  | 'pays'
+  /** A sales order comes from a quotation. */
+  | 'quotes';
+
+/** One end of a link: a document by kind and number, and a line of it (0: the whole document). */
+export type DocumentEnd = {
+  __typename?: 'DocumentEnd';
+  kind: DocumentKind;
+  number: Scalars['String']['output'];
+  lineNo: Scalars['Int']['output'];
+  /** Null until the document has arrived. */
+  document?: Maybe<Document>;
+};
+
+export type DocumentLink = {
+  __typename?: 'DocumentLink';
+  kind: LinkKind;
+  from: DocumentEnd;
+  to: DocumentEnd;
+  quantity?: Maybe<Scalars['Decimal']['output']>;
+  amount?: Maybe<Scalars['Decimal']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+};
+
+export type DocumentEndInput = {
+  kind: DocumentKind;
+  number: Scalars['String']['input'];
+  lineNo?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * A link between documents, which may name documents that have not arrived yet: it takes effect when both ends
+ * exist.
+ */
+export type DocumentLinkInput = {
+  kind: LinkKind;
+  from: DocumentEndInput;
+  to: DocumentEndInput;
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  amount?: InputMaybe<Scalars['Decimal']['input']>;
 };
 
 export type StewardTaskStatus =
@@ -2187,7 +2275,14 @@ export type ResolversTypes = ResolversObject<{
   DocumentConnection: ResolverTypeWrapper<DocumentPage>;
   DocumentRecordResult: ResolverTypeWrapper<RecordResult>;
   DocumentLineInput: DocumentLineInput;
+  SalesOrderLineRefInput: SalesOrderLineRefInput;
+  PaymentAllocationInput: PaymentAllocationInput;
   DocumentInput: DocumentInput;
+  LinkKind: null;
+  DocumentEnd: ResolverTypeWrapper<DocumentEndView>;
+  DocumentLink: ResolverTypeWrapper<StoredLink>;
+  DocumentEndInput: DocumentEndInput;
+  DocumentLinkInput: DocumentLinkInput;
   StewardTaskStatus: null;
   StewardDecision: null;
   MatchCandidate: ResolverTypeWrapper<CandidateView>;
@@ -2307,7 +2402,13 @@ export type ResolversParentTypes = ResolversObject<{
   DocumentConnection: DocumentPage;
   DocumentRecordResult: RecordResult;
   DocumentLineInput: DocumentLineInput;
+  SalesOrderLineRefInput: SalesOrderLineRefInput;
+  PaymentAllocationInput: PaymentAllocationInput;
   DocumentInput: DocumentInput;
+  DocumentEnd: DocumentEndView;
+  DocumentLink: StoredLink;
+  DocumentEndInput: DocumentEndInput;
+  DocumentLinkInput: DocumentLinkInput;
   MatchCandidate: CandidateView;
   Float: Scalars['Float']['output'];
   StewardTask: StewardTaskRow;
@@ -2469,6 +2570,8 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   setSupplierItem?: Resolver<ResolversTypes['SupplierItem'], ParentType, ContextType, RequireFields<MutationSetSupplierItemArgs, 'input'>>;
   removeSupplierItem?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveSupplierItemArgs, 'supplierId' | 'itemId'>>;
   recordDocument?: Resolver<ResolversTypes['DocumentRecordResult'], ParentType, ContextType, RequireFields<MutationRecordDocumentArgs, 'input'>>;
+  linkDocuments?: Resolver<Array<ResolversTypes['DocumentLink']>, ParentType, ContextType, RequireFields<MutationLinkDocumentsArgs, 'links'>>;
+  unlinkDocuments?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationUnlinkDocumentsArgs, 'links'>>;
   mergeGoldenRecords?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType, RequireFields<MutationMergeGoldenRecordsArgs, 'entity' | 'survivorId' | 'mergedId'>>;
   resolveStewardTask?: Resolver<ResolversTypes['StewardTask'], ParentType, ContextType, RequireFields<MutationResolveStewardTaskArgs, 'id' | 'decision'>>;
   unmergeSourceRecord?: Resolver<ResolversTypes['UnmergeResult'], ParentType, ContextType, RequireFields<MutationUnmergeSourceRecordArgs, 'sourceRecordId'>>;
@@ -2970,6 +3073,7 @@ export type DocumentResolvers<ContextType = GraphContext, ParentType extends Res
   createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   history?: Resolver<Array<ResolversTypes['RecordVersion']>, ParentType, ContextType, RequireFields<DocumentHistoryArgs, 'first'>>;
+  links?: Resolver<Array<ResolversTypes['DocumentLink']>, ParentType, ContextType>;
 }>;
 
 export type DocumentLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentLine'] = ResolversParentTypes['DocumentLine']> = ResolversObject<{
@@ -2998,6 +3102,25 @@ export type DocumentConnectionResolvers<ContextType = GraphContext, ParentType e
 export type DocumentRecordResultResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentRecordResult'] = ResolversParentTypes['DocumentRecordResult']> = ResolversObject<{
   outcome?: Resolver<ResolversTypes['RecordOutcome'], ParentType, ContextType>;
   document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+}>;
+
+export type LinkKindResolvers = { DELIVERS: 'delivers', BILLS: 'bills', SERVES: 'serves', PAYS: 'pays', QUOTES: 'quotes' };
+
+export type DocumentEndResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentEnd'] = ResolversParentTypes['DocumentEnd']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['DocumentKind'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lineNo?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType>;
+}>;
+
+export type DocumentLinkResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentLink'] = ResolversParentTypes['DocumentLink']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['LinkKind'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DocumentEnd'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DocumentEnd'], ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  amount?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type StewardTaskStatusResolvers = { OPEN: 'open', MERGED: 'merged', REJECTED: 'rejected' };
@@ -3217,6 +3340,9 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   DocumentEdge?: DocumentEdgeResolvers<ContextType>;
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
   DocumentRecordResult?: DocumentRecordResultResolvers<ContextType>;
+  LinkKind?: LinkKindResolvers;
+  DocumentEnd?: DocumentEndResolvers<ContextType>;
+  DocumentLink?: DocumentLinkResolvers<ContextType>;
   StewardTaskStatus?: StewardTaskStatusResolvers;
   StewardDecision?: StewardDecisionResolvers;
   MatchCandidate?: MatchCandidateResolvers<ContextType>;
