@@ -26,6 +26,7 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 export class Loaders {
   // Made on first use: one Loaders is built per request that asks for one, and most need none or one of these.
   private byId?: Map<MasterEntity, DataLoader<string, GoldenRow | null>>;
+  private byCode?: Map<MasterEntity, DataLoader<string, GoldenRow | null>>;
   private refs?: Map<MasterEntity, DataLoader<string, CrosswalkEntry[]>>;
   private history?: Map<string, DataLoader<string, HistoryEntry[]>>;
   private unitLoader?: DataLoader<string, UnitRow | null>;
@@ -91,6 +92,21 @@ export class Loaders {
         return ids.map((id) => m.get(id) ?? null);
       });
       byId.set(entity, l);
+    }
+    return l;
+  }
+
+  /** Golden records of one entity by code (as other systems know them; a federation key). */
+  recordByCode(entity: MasterEntity): DataLoader<string, GoldenRow | null> {
+    const byCode = (this.byCode ??= new Map());
+    let l = byCode.get(entity);
+    if (!l) {
+      const spec: EntitySpec = SPECS[entity];
+      l = new DataLoader<string, GoldenRow | null>(async (codes) => {
+        const m = new Map((await this.master.store.byCodes(spec, codes)).map((r) => [r.code, r]));
+        return codes.map((c) => m.get(c) ?? null);
+      });
+      byCode.set(entity, l);
     }
     return l;
   }

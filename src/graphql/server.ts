@@ -1,8 +1,25 @@
 import fs from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import {
+  getNamedType,
+  type GraphQLArgument,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLInputField,
+  type GraphQLInputObjectType,
+  type GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  valueFromAST,
+} from 'graphql';
 import { isDatabaseUnavailable, pgErrorOf } from '../db/errors';
 import { projectPath } from '../paths';
 import { DomainError } from '../errors';
@@ -10,11 +27,13 @@ import { log } from '../log';
 import { bomResolvers } from '../bom/resolvers';
 import { masterResolvers } from '../master/resolvers';
 import { ordersResolvers } from '../orders/resolvers';
+import { viewResolvers } from '../orders/view';
 import { mdmResolvers } from '../mdm/resolvers';
 import { syncResolvers } from '../sync/resolvers';
 import type { GraphContext } from './context';
 import type { Resolvers } from './generated/types';
 import { ENUM_VALUES } from './enums';
+import { checkEntities, entityResolvers } from './federation';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars';
 import { loadTypeDefs } from './sdl';
 
@@ -35,7 +54,71 @@ function rootResolvers(): Resolvers {
 
 /** The resolvers of every module, merged as the server uses them. */
 export function hubResolvers(): Resolvers {
-  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers, bomResolvers, ordersResolvers);
+  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers, bomResolvers, ordersResolvers, viewResolvers);
+}
+
+/**
+ * The served schema: the SDL with every module's resolvers, built as an Apollo Federation 2 subgraph (which adds
+ * `_service { sdl }` and `_entities`), once the entities (federation.ts) and the resolvers are known to match it.
+ */
+export function buildHubSchema(): GraphQLSchema {
+  const typeDefs = loadTypeDefs();
+  checkEntities(typeDefs);
+  const resolvers = mergeResolvers(hubResolvers(), entityResolvers() as Resolvers);
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  checkResolversInSchema(schema, resolvers);
+  rereadDefaults(schema);
+  return schema;
+}
+
+/**
+ * Default values of arguments and input fields, read again from the SDL now that the enums carry their internal
+ * values: the subgraph builder maps enum values (enums.ts) after the defaults were read, so `priceSource: PriceSource =
+ * STANDARD_COST` would reach the resolver as 'STANDARD_COST' instead of 'standardCost'. (graphql-tools, which built
+ * the schema before, did this itself.) An input type's fields go first, as an object default takes its omitted
+ * fields' defaults from them.
+ */
+function rereadDefaults(schema: GraphQLSchema): void {
+  const reread = (v: GraphQLArgument | GraphQLInputField) => {
+    if (v.astNode?.defaultValue) v.defaultValue = valueFromAST(v.astNode.defaultValue, v.type);
+  };
+  const done = new Set<GraphQLInputObjectType>();
+  const inputFirst = (v: GraphQLArgument | GraphQLInputField) => {
+    const named = getNamedType(v.type);
+    if (isInputObjectType(named) && !done.has(named)) {
+      done.add(named);
+      for (const f of Object.values(named.getFields())) inputFirst(f);
+    }
+    reread(v);
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isInputObjectType(type) && !done.has(type)) {
+      done.add(type);
+      for (const f of Object.values(type.getFields())) inputFirst(f);
+    } else if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) for (const a of field.args) inputFirst(a);
+    }
+  }
+}
+
+/**
+ * A resolver for a type, field or enum value the schema lacks is a mistake (a renamed field, a typo) that the
+ * subgraph builder skips without a word; graphql-tools, which built the schema before, refused it, and so does this.
+ */
+function checkResolversInSchema(schema: GraphQLSchema, resolvers: Resolvers): void {
+  const missing: string[] = [];
+  for (const [typeName, value] of Object.entries(resolvers as Record<string, object>)) {
+    const type = schema.getType(typeName);
+    if (!type) {
+      missing.push(typeName);
+    } else if (isObjectType(type) || isInterfaceType(type)) {
+      const fields = type.getFields();
+      for (const f of Object.keys(value)) if (!f.startsWith('__') && !fields[f]) missing.push(`${typeName}.${f}`);
+    } else if (isEnumType(type)) {
+      for (const v of Object.keys(value)) if (!type.getValue(v)) missing.push(`${typeName}.${v}`);
+    }
+  }
+  if (missing.length > 0) throw new Error(`resolvers for what the schema does not have: ${missing.join(', ')}`);
 }
 
 /** Deep-merges the resolver maps of the modules (each module owns the fields of its types). */
@@ -127,8 +210,7 @@ export function createApolloServer(opts: {
   plugins?: ApolloServerPlugin<GraphContext>[];
 }): ApolloServer<GraphContext> {
   return new ApolloServer<GraphContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers: hubResolvers() as never,
+    schema: buildHubSchema(),
     formatError,
     includeStacktraceInErrorResponses: opts.development,
     csrfPrevention: true,
@@ -137,7 +219,13 @@ export function createApolloServer(opts: {
     introspection: true,
     // Apollo's cache-control plugin runs a hook for every resolved field, a noticeable share of the CPU of a page of
     // 50 records with their relations; without cache hints it only answers `no-store`, which http/server.ts sets.
-    plugins: [ApolloServerPluginCacheControlDisabled(), ...(opts.plugins ?? [])],
+    // A subgraph schema would also turn on inline tracing (per-field timings a router forwards to GraphOS when it asks
+    // with a header); the hub reports to no GraphOS, and the plugin announces itself on the console at start.
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(opts.plugins ?? []),
+    ],
   });
 }
 

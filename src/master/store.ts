@@ -421,6 +421,14 @@ export class GoldenStore {
     return readerOf(spec.table).select<GoldenRow>(this.db, 'WHERE "id" = ANY($1::uuid[])', [valid], { prepared: true });
   }
 
+  /** Records by code, for DataLoaders (federation resolves entities by code too): one statement for a batch. */
+  async byCodes(spec: EntitySpec, codes: readonly string[]): Promise<GoldenRow[]> {
+    if (codes.length === 0) return [];
+    return readerOf(spec.table).select<GoldenRow>(this.db, 'WHERE "code" = ANY($1::text[])', [codes], {
+      prepared: true,
+    });
+  }
+
   /** The conditions of a list filter, with their values appended to `values`; the same for a page and its count. */
   private filterSql(spec: EntitySpec, f: ListFilter | null | undefined, values: unknown[]): string[] {
     const where: string[] = [];

@@ -1,0 +1,99 @@
+/**
+ * The hub as an Apollo Federation 2 subgraph: which types are entities, and how a router's representations of them
+ * (`{ __typename: 'Customer', id: '...' }`) become records. Resolution goes through the request's DataLoaders, so
+ * the representations of one type in an `_entities` call cost one statement per key field, however many there are.
+ */
+import type DataLoader from 'dataloader';
+import { type DocumentNode, GraphQLError, Kind, type ConstDirectiveNode } from 'graphql';
+import type { MasterEntity } from '../master/specs';
+import type { GraphContext } from './context';
+
+/** A batched lookup of an entity by one key field, taken from the request's loaders. */
+export type KeyLoader = (ctx: GraphContext) => DataLoader<string, object | null>;
+
+/** The golden records of a master entity, by id or by code. */
+const golden = (entity: MasterEntity): Record<string, KeyLoader> => ({
+  id: (ctx) => ctx.loaders.record(entity),
+  code: (ctx) => ctx.loaders.recordByCode(entity),
+});
+
+/**
+ * The entities the hub resolves: per type, a loader for each field it is keyed by, matching its `@key(fields: ...)`
+ * directives in the SDL (checked at start-up by `checkEntities`). A new entity is its `@key` in its module's SDL and
+ * one line here, e.g. `SalesOrder: { id: (ctx) => ctx.loaders.memo('salesOrder', () => new DataLoader(...)) }`.
+ */
+export const ENTITIES: Readonly<Record<string, Readonly<Record<string, KeyLoader>>>> = {
+  Customer: golden('customer'),
+  Supplier: golden('supplier'),
+  Item: golden('item'),
+};
+
+type Representation = { __typename: string } & Record<string, unknown>;
+
+/**
+ * `__resolveReference` for each entity: the first key field the representation carries picks the loader; a key that
+ * matches no record resolves to null, as federation expects of an entity that does not exist (any more).
+ */
+export function entityResolvers(entities: typeof ENTITIES = ENTITIES): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [type, keys] of Object.entries(entities)) {
+    const fields = Object.entries(keys);
+    out[type] = {
+      __resolveReference: (ref: Representation, ctx: GraphContext) => {
+        for (const [field, loader] of fields) {
+          const value = ref[field];
+          if (typeof value === 'string' || typeof value === 'number') return loader(ctx).load(String(value).trim());
+        }
+        throw new GraphQLError(`a ${type} representation needs one of: ${fields.map(([f]) => f).join(', ')}`, {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      },
+    };
+  }
+  return out;
+}
+
+/** The `@key(fields: ...)` of every type in the SDL (definitions and extensions), by type name. */
+export function entityKeys(typeDefs: DocumentNode): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  for (const d of typeDefs.definitions) {
+    if (d.kind !== Kind.OBJECT_TYPE_DEFINITION && d.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    for (const dir of (d.directives ?? []) as readonly ConstDirectiveNode[]) {
+      if (dir.name.value !== 'key') continue;
+      const arg = dir.arguments?.find((a) => a.name.value === 'fields');
+      if (arg?.value.kind !== Kind.STRING) continue;
+      keys.set(d.name.value, [...(keys.get(d.name.value) ?? []), arg.value.value.trim()]);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Start-up check that the SDL's entities and `ENTITIES` agree: a type with `@key` and no resolver would answer
+ * `_entities` with the bare representation (the library's default), and a resolver without a key is never asked.
+ * The generic resolver knows single-field keys only; a compound key needs its own `__resolveReference`.
+ */
+export function checkEntities(typeDefs: DocumentNode, entities: typeof ENTITIES = ENTITIES): void {
+  const problems: string[] = [];
+  const keys = entityKeys(typeDefs);
+  for (const [type, fields] of keys) {
+    const loaders = entities[type];
+    if (!loaders) {
+      problems.push(`${type} has @key but no entry in ENTITIES (src/graphql/federation.ts)`);
+      continue;
+    }
+    for (const f of fields) {
+      if (!loaders[f]) problems.push(`${type} @key(fields: "${f}") has no loader in ENTITIES`);
+    }
+  }
+  for (const [type, loaders] of Object.entries(entities)) {
+    const fields = keys.get(type);
+    if (!fields) problems.push(`ENTITIES names ${type}, which has no @key in the SDL`);
+    else
+      for (const f of Object.keys(loaders)) {
+        if (!fields.includes(f))
+          problems.push(`ENTITIES resolves ${type} by ${f}, which is not one of its @key fields`);
+      }
+  }
+  if (problems.length > 0) throw new Error(`federation entities do not match the SDL: ${problems.join('; ')}`);
+}
