@@ -27,6 +27,7 @@ import { log } from '../log';
 import { bomResolvers } from '../bom/resolvers';
 import { masterResolvers } from '../master/resolvers';
 import { ordersResolvers } from '../orders/resolvers';
+import { viewResolvers } from '../orders/view';
 import { mdmResolvers } from '../mdm/resolvers';
 import { syncResolvers } from '../sync/resolvers';
 import type { GraphContext } from './context';
@@ -53,7 +54,15 @@ function rootResolvers(): Resolvers {
 
 /** The resolvers of every module, merged as the server uses them. */
 export function hubResolvers(): Resolvers {
-  return mergeResolvers(rootResolvers(), masterResolvers, syncResolvers, mdmResolvers, bomResolvers, ordersResolvers);
+  return mergeResolvers(
+    rootResolvers(),
+    masterResolvers,
+    syncResolvers,
+    mdmResolvers,
+    bomResolvers,
+    ordersResolvers,
+    viewResolvers,
+  );
 }
 
 /**

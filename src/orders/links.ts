@@ -168,6 +168,9 @@ export async function deleteLinks(tx: Tx, links: readonly LinkRow[]): Promise<nu
   return res.rows.length;
 }
 
+/** numeric text as stored ('60.000000') to its canonical form ('60'). */
+const canonical = (v: string): string => (v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v);
+
 export interface StoredLink extends LinkRow {
   id: number;
   statedByDocument: boolean;
@@ -190,5 +193,10 @@ export async function linksOf(tx: Tx, docs: readonly { kind: DocumentKind; numbe
     UNION
     SELECT ${cols} FROM document_links l WHERE (l.to_kind, l.to_number) IN (SELECT kind, number FROM d)
     ORDER BY id`);
-  return res.rows as unknown as StoredLink[];
+  const rows = res.rows as unknown as StoredLink[];
+  for (const r of rows) {
+    if (r.quantity !== null) r.quantity = canonical(r.quantity);
+    if (r.amount !== null) r.amount = canonical(r.amount);
+  }
+  return rows;
 }

@@ -15,6 +15,7 @@ import { ConnectionParent } from '../resolvers/connection';
 import { DocumentRow, DocumentLineRow } from '../../orders/store';
 import { DocumentPage, RecordResult, DocumentEndView } from '../../orders/resolvers';
 import { StoredLink } from '../../orders/links';
+import { SalesOrderLineView, ServingView, TimelineEntry } from '../../orders/view';
 import { BomRow, BomLineRow, BomSubstituteRow } from '../../bom/store';
 import { BomPage, NodeView, NodePage, WhereUsedNodeView, WhereUsedTopView, CostLevelView, ComponentCostView, AssemblyCostView, DiffView, LineDiffView, BomFieldChange, EffectView, EngineeringChangeView, EngineeringChangePreviewView, EngineeringChangePage } from '../../bom/views';
 import { Explosion, WhereUsedResult, CostView, QuotationView } from '../../bom/service';
@@ -188,6 +189,8 @@ export type Query = {
   units: Array<Unit>;
   /** Converts a quantity between units, through the item's own units when the categories differ. */
   convertQuantity: Scalars['Decimal']['output'];
+  /** A sales order by id, number or source ref (exactly one), followed through the order-to-cash chain. */
+  salesOrder?: Maybe<SalesOrder>;
   /** One document by id, number or source ref (exactly one). */
   document?: Maybe<Document>;
   /** Documents of one kind, newest first. */
@@ -346,6 +349,13 @@ export type QueryConvertQuantityArgs = {
   from: Scalars['String']['input'];
   to: Scalars['String']['input'];
   itemId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QuerySalesOrderArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  number?: InputMaybe<Scalars['String']['input']>;
+  sourceRef?: InputMaybe<SourceRefInput>;
 };
 
 
@@ -1648,6 +1658,88 @@ export type MasterEntity =
   | 'item'
   | 'warehouse';
 
+/**
+ * A sales order followed through the order-to-cash chain: its customer and lines, the production and purchase
+ * orders serving it, its shipments, invoices and payments, and a timeline of what happened in which system.
+ */
+export type SalesOrder = {
+  __typename?: 'SalesOrder';
+  id: Scalars['ID']['output'];
+  number: Scalars['String']['output'];
+  /** The order's own state in its system. */
+  state: DocumentState;
+  customer?: Maybe<Customer>;
+  documentDate: Scalars['Date']['output'];
+  promisedDate?: Maybe<Scalars['Date']['output']>;
+  total?: Maybe<Money>;
+  lines: Array<SalesOrderLine>;
+  /** Production orders serving the order's lines, with their progress. */
+  productionOrders: Array<ServingOrder>;
+  /** Purchase and subcontract orders serving the order's lines, with their progress. */
+  purchaseOrders: Array<ServingOrder>;
+  shipments: Array<Document>;
+  /** Invoices and credit notes billing the order. */
+  invoices: Array<Document>;
+  /** Payments of those invoices. */
+  payments: Array<Document>;
+  /** What happened, oldest first, across every system. */
+  timeline: Array<TimelineEvent>;
+  /** The order as a document (source refs, history, links). */
+  document: Document;
+};
+
+export type SalesOrderLine = {
+  __typename?: 'SalesOrderLine';
+  lineNo: Scalars['Int']['output'];
+  item: Item;
+  quantity: Scalars['Decimal']['output'];
+  unit: Scalars['String']['output'];
+  unitPrice?: Maybe<Money>;
+  amount?: Maybe<Money>;
+  promisedDate?: Maybe<Scalars['Date']['output']>;
+  /** Shipped so far, over every shipment delivering the line (may exceed the ordered quantity). */
+  shippedQuantity: Scalars['Decimal']['output'];
+  /** Invoiced so far, net of credit notes. */
+  invoicedQuantity: Scalars['Decimal']['output'];
+};
+
+/** A production or purchase order serving a sales order, with its progress. */
+export type ServingOrder = {
+  __typename?: 'ServingOrder';
+  document: Document;
+  /** The sales order lines it serves and how much of each. */
+  serves: Array<ServedLine>;
+  /** Produced (production order) or received (purchase order) so far. */
+  doneQuantity: Scalars['Decimal']['output'];
+  /** Ordered or planned. */
+  quantity: Scalars['Decimal']['output'];
+  /** done ÷ quantity, 0 to 1 (rounded to 4 places). */
+  progress: Scalars['Decimal']['output'];
+  /** Due (promised) date after the sales order's promised date: the order cannot be met in time through it. */
+  late: Scalars['Boolean']['output'];
+};
+
+export type ServedLine = {
+  __typename?: 'ServedLine';
+  lineNo: Scalars['Int']['output'];
+  quantity: Scalars['Decimal']['output'];
+};
+
+export type TimelineEvent = {
+  __typename?: 'TimelineEvent';
+  at: Scalars['DateTime']['output'];
+  /** The system the change came from, or mdhub for changes recorded through the hub. */
+  system: Scalars['String']['output'];
+  /** Who made the change (user, API key, connection). */
+  actor: Scalars['String']['output'];
+  documentKind: DocumentKind;
+  documentNumber: Scalars['String']['output'];
+  /** created, updated, ... */
+  operation: Scalars['String']['output'];
+  /** A short sentence: 'shipment SH-1 created: 2 of line 1'. */
+  summary: Scalars['String']['output'];
+};
+
 /** The documents of the order-to-cash chain. */
 export type DocumentKind =
   | 'quotation'
@@ -2266,6 +2358,11 @@ export type ResolversTypes = ResolversObject<{
   ItemUpsertResult: ResolverTypeWrapper<Omit<ItemUpsertResult, 'record'> & { record: ResolversTypes['Item'] }>;
   WarehouseUpsertResult: ResolverTypeWrapper<Omit<WarehouseUpsertResult, 'record'> & { record: ResolversTypes['Warehouse'] }>;
   MasterEntity: null;
+  SalesOrder: ResolverTypeWrapper<DocumentRow>;
+  SalesOrderLine: ResolverTypeWrapper<SalesOrderLineView>;
+  ServingOrder: ResolverTypeWrapper<ServingView>;
+  ServedLine: ResolverTypeWrapper<ServedLine>;
+  TimelineEvent: ResolverTypeWrapper<TimelineEntry>;
   DocumentKind: null;
   DocumentState: null;
   RecordOutcome: null;
@@ -2396,6 +2493,11 @@ export type ResolversParentTypes = ResolversObject<{
   SupplierUpsertResult: Omit<SupplierUpsertResult, 'record'> & { record: ResolversParentTypes['Supplier'] };
   ItemUpsertResult: Omit<ItemUpsertResult, 'record'> & { record: ResolversParentTypes['Item'] };
   WarehouseUpsertResult: Omit<WarehouseUpsertResult, 'record'> & { record: ResolversParentTypes['Warehouse'] };
+  SalesOrder: DocumentRow;
+  SalesOrderLine: SalesOrderLineView;
+  ServingOrder: ServingView;
+  ServedLine: ServedLine;
+  TimelineEvent: TimelineEntry;
   Document: DocumentRow;
   DocumentLine: DocumentLineRow;
   DocumentEdge: Omit<DocumentEdge, 'node'> & { node: ResolversParentTypes['Document'] };
@@ -2522,6 +2624,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   warehouses?: Resolver<ResolversTypes['WarehouseConnection'], ParentType, ContextType, RequireFields<QueryWarehousesArgs, 'first'>>;
   units?: Resolver<Array<ResolversTypes['Unit']>, ParentType, ContextType, Partial<QueryUnitsArgs>>;
   convertQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType, RequireFields<QueryConvertQuantityArgs, 'quantity' | 'from' | 'to'>>;
+  salesOrder?: Resolver<Maybe<ResolversTypes['SalesOrder']>, ParentType, ContextType, Partial<QuerySalesOrderArgs>>;
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'kind'>>;
   documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, RequireFields<QueryDocumentsArgs, 'kind' | 'first'>>;
   stewardTasks?: Resolver<ResolversTypes['StewardTaskConnection'], ParentType, ContextType, RequireFields<QueryStewardTasksArgs, 'status' | 'first'>>;
@@ -3040,6 +3143,60 @@ export type WarehouseUpsertResultResolvers<ContextType = GraphContext, ParentTyp
 
 export type MasterEntityResolvers = { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' };
 
+export type SalesOrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SalesOrder'] = ResolversParentTypes['SalesOrder']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['DocumentState'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  documentDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  promisedDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['SalesOrderLine']>, ParentType, ContextType>;
+  productionOrders?: Resolver<Array<ResolversTypes['ServingOrder']>, ParentType, ContextType>;
+  purchaseOrders?: Resolver<Array<ResolversTypes['ServingOrder']>, ParentType, ContextType>;
+  shipments?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType>;
+  invoices?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType>;
+  payments?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType>;
+  timeline?: Resolver<Array<ResolversTypes['TimelineEvent']>, ParentType, ContextType>;
+  document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+}>;
+
+export type SalesOrderLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SalesOrderLine'] = ResolversParentTypes['SalesOrderLine']> = ResolversObject<{
+  lineNo?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  promisedDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  shippedQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  invoicedQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+}>;
+
+export type ServingOrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ServingOrder'] = ResolversParentTypes['ServingOrder']> = ResolversObject<{
+  document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+  serves?: Resolver<Array<ResolversTypes['ServedLine']>, ParentType, ContextType>;
+  doneQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  late?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type ServedLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ServedLine'] = ResolversParentTypes['ServedLine']> = ResolversObject<{
+  lineNo?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+}>;
+
+export type TimelineEventResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['TimelineEvent'] = ResolversParentTypes['TimelineEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  documentKind?: Resolver<ResolversTypes['DocumentKind'], ParentType, ContextType>;
+  documentNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type DocumentKindResolvers = { QUOTATION: 'quotation', SALES_ORDER: 'sales_order', PRODUCTION_ORDER: 'production_order', PURCHASE_ORDER: 'purchase_order', SHIPMENT: 'shipment', INVOICE: 'invoice', PAYMENT: 'payment' };
 
 export type DocumentStateResolvers = { DRAFT: 'draft', OPEN: 'open', ON_HOLD: 'on_hold', DONE: 'done', CANCELLED: 'cancelled' };
@@ -3332,6 +3489,11 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   ItemUpsertResult?: ItemUpsertResultResolvers<ContextType>;
   WarehouseUpsertResult?: WarehouseUpsertResultResolvers<ContextType>;
   MasterEntity?: MasterEntityResolvers;
+  SalesOrder?: SalesOrderResolvers<ContextType>;
+  SalesOrderLine?: SalesOrderLineResolvers<ContextType>;
+  ServingOrder?: ServingOrderResolvers<ContextType>;
+  ServedLine?: ServedLineResolvers<ContextType>;
+  TimelineEvent?: TimelineEventResolvers<ContextType>;
   DocumentKind?: DocumentKindResolvers;
   DocumentState?: DocumentStateResolvers;
   RecordOutcome?: RecordOutcomeResolvers;
