@@ -3,7 +3,7 @@
  * (`{ __typename: 'Customer', id: '...' }`) become records. Resolution goes through the request's DataLoaders, so
  * the representations of one type in an `_entities` call cost one statement per key field, however many there are.
  */
-import type DataLoader from 'dataloader';
+import DataLoader from 'dataloader';
 import { type DocumentNode, GraphQLError, Kind, type ConstDirectiveNode } from 'graphql';
 import type { MasterEntity } from '../master/specs';
 import type { GraphContext } from './context';
@@ -26,6 +26,30 @@ export const ENTITIES: Readonly<Record<string, Readonly<Record<string, KeyLoader
   Customer: golden('customer'),
   Supplier: golden('supplier'),
   Item: golden('item'),
+  SalesOrder: {
+    id: (ctx) =>
+      ctx.loaders.memo(
+        'entity.salesOrder.id',
+        () =>
+          new DataLoader<string, object | null>(async (ids) => {
+            const rows = await ctx.services.orders.byIds(ids);
+            const m = new Map(rows.filter((r) => r.kind === 'sales_order').map((r) => [r.id, r]));
+            return ids.map((id) => m.get(id) ?? null);
+          }),
+      ),
+    number: (ctx) =>
+      ctx.loaders.memo(
+        'entity.salesOrder.number',
+        () =>
+          new DataLoader<string, object | null>(async (numbers) => {
+            const rows = await ctx.services.orders.byNumbers(
+              numbers.map((number) => ({ kind: 'sales_order', number })),
+            );
+            const m = new Map(rows.map((r) => [r.number, r]));
+            return numbers.map((n) => m.get(n) ?? null);
+          }),
+      ),
+  },
 };
 
 type Representation = { __typename: string } & Record<string, unknown>;

@@ -193,4 +193,24 @@ describe('the order-to-cash view', () => {
     // one more shipment in the chain: not one statement more
     expect(after.statements).toBe(before.statements);
   });
+
+  it('is a federation entity, found by id or number', async () => {
+    const so = await hub.gql(`{ salesOrder(number: "SO-7") { id } }`);
+    const r = await hub.gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on SalesOrder { number total { amount } } } }`,
+      {
+        r: [
+          { __typename: 'SalesOrder', number: 'SO-7' },
+          { __typename: 'SalesOrder', id: so.data!.salesOrder.id },
+          { __typename: 'SalesOrder', number: 'NO-SUCH' },
+        ],
+      },
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!._entities).toEqual([
+      { number: 'SO-7', total: { amount: '5125' } },
+      { number: 'SO-7', total: { amount: '5125' } },
+      null,
+    ]);
+  });
 });
