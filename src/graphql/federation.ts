@@ -20,7 +20,7 @@ const golden = (entity: MasterEntity): Record<string, KeyLoader> => ({
 /**
  * The entities the hub resolves: per type, a loader for each field it is keyed by, matching its `@key(fields: ...)`
  * directives in the SDL (checked at start-up by `checkEntities`). A new entity is its `@key` in its module's SDL and
- * one line here, e.g. `SalesOrder: { id: (ctx) => ctx.loaders.memo('salesOrder', () => new DataLoader(...)) }`.
+ * its entry here: a per-request DataLoader per key field (`ctx.loaders.memo` keeps one for the request).
  */
 export const ENTITIES: Readonly<Record<string, Readonly<Record<string, KeyLoader>>>> = {
   Customer: golden('customer'),
