@@ -49,6 +49,7 @@ async function main() {
       DocumentRecordResult: '../../orders/resolvers#RecordResult',
       DocumentLink: '../../orders/links#StoredLink',
       SalesOrder: '../../orders/store#DocumentRow',
+      StockLevel: '../../orders/stock#StockLevelRow',
       SalesOrderLine: '../../orders/view#SalesOrderLineView',
       ServingOrder: '../../orders/view#ServingView',
       TimelineEvent: '../../orders/view#TimelineEntry',

@@ -10,6 +10,7 @@ import { createApolloServer, PKG_VERSION } from './graphql/server';
 import { createHttpServer } from './http/server';
 import { log } from './log';
 import { BomService } from './bom/service';
+import { StockService } from './orders/stock';
 import { DocumentStore } from './orders/store';
 import { MasterService } from './master/service';
 import { MdmService } from './mdm/service';
@@ -67,6 +68,7 @@ export async function createServices(
     sync: { ...sync, jobs: new SyncJobs(config, database, sync.runner) },
     bom: new BomService(database.db),
     orders: new DocumentStore(database.db),
+    stock: new StockService(database.db),
     mdm: new MdmService(database.db, { defaultRegion: config.defaultRegion, survivorship: config.survivorship }),
     storage: database.mode,
     version: PKG_VERSION,

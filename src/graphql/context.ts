@@ -1,5 +1,6 @@
 import type { Actor } from '../actor';
 import type { BomService } from '../bom/service';
+import type { StockService } from '../orders/stock';
 import type { DocumentStore } from '../orders/store';
 import type { Config } from '../config';
 import type { MasterService } from '../master/service';
@@ -22,6 +23,8 @@ export interface Services {
   bom: BomService;
   /** Order-to-cash documents. */
   orders: DocumentStore;
+  /** Stock levels per item and warehouse. */
+  stock: StockService;
   storage: 'postgres' | 'embedded';
   version: string;
 }

@@ -27,6 +27,7 @@ import { log } from '../log';
 import { bomResolvers } from '../bom/resolvers';
 import { masterResolvers } from '../master/resolvers';
 import { ordersResolvers } from '../orders/resolvers';
+import { stockResolvers } from '../orders/stock-resolvers';
 import { viewResolvers } from '../orders/view';
 import { mdmResolvers } from '../mdm/resolvers';
 import { syncResolvers } from '../sync/resolvers';
@@ -62,6 +63,7 @@ export function hubResolvers(): Resolvers {
     bomResolvers,
     ordersResolvers,
     viewResolvers,
+    stockResolvers,
   );
 }
 

@@ -52,6 +52,7 @@ export const FIELD_COLUMNS: Record<PlannedType, Record<string, readonly string[]
     // The BOM module's fields (src/bom/resolvers.ts) need only the id.
     boms: [],
     bom: [],
+    stock: [],
   },
   Warehouse: { ...BY_ID, address: ADDRESS },
   SupplierItem: {

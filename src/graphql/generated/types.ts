@@ -15,6 +15,7 @@ import { ConnectionParent } from '../resolvers/connection';
 import { DocumentRow, DocumentLineRow } from '../../orders/store';
 import { DocumentPage, RecordResult, DocumentEndView } from '../../orders/resolvers';
 import { StoredLink } from '../../orders/links';
+import { StockLevelRow } from '../../orders/stock';
 import { SalesOrderLineView, ServingView, TimelineEntry } from '../../orders/view';
 import { BomRow, BomLineRow, BomSubstituteRow } from '../../bom/store';
 import { BomPage, NodeView, NodePage, WhereUsedNodeView, WhereUsedTopView, CostLevelView, ComponentCostView, AssemblyCostView, DiffView, LineDiffView, BomFieldChange, EffectView, EngineeringChangeView, EngineeringChangePreviewView, EngineeringChangePage } from '../../bom/views';
@@ -198,6 +199,8 @@ export type Query = {
   /** The steward queue, oldest first. */
   stewardTasks: StewardTaskConnection;
   stewardTask?: Maybe<StewardTask>;
+  /** Stock levels of an item, of a warehouse, or both (at least one). */
+  stockLevels: Array<StockLevel>;
   connections: Array<Connection>;
   connection?: Maybe<Connection>;
   connectorTypes: Array<ConnectorType>;
@@ -389,6 +392,14 @@ export type QueryStewardTaskArgs = {
 };
 
 
+export type QueryStockLevelsArgs = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  warehouseId?: InputMaybe<Scalars['ID']['input']>;
+  warehouseCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryConnectionArgs = {
   id?: InputMaybe<Scalars['ID']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
@@ -478,6 +489,8 @@ export type Mutation = {
   setOverride: GoldenRecord;
   /** Clears a field's override; the sources decide its value again. */
   clearOverride: GoldenRecord;
+  /** Sets stock levels as counted (absolute values), up to 10,000 at a time; all or nothing. */
+  setStockLevels: Array<StockLevel>;
   createConnection: Connection;
   /** Fails with CONFLICT, writing nothing, unless the connection is still at expectedVersion. */
   updateConnection: Connection;
@@ -736,6 +749,11 @@ export type MutationClearOverrideArgs = {
   id: Scalars['ID']['input'];
   field: Scalars['String']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetStockLevelsArgs = {
+  levels: Array<StockLevelInput>;
 };
 
 
@@ -1349,6 +1367,8 @@ export type Item = GoldenRecord & {
   mergedIds: Array<Scalars['ID']['output']>;
   mergedInto?: Maybe<Scalars['ID']['output']>;
   overrides: Array<FieldOverride>;
+  /** The item's stock in every warehouse that reported some. */
+  stock: Array<StockLevel>;
   sourceRecords: Array<SourceRecord>;
   lineage: Array<FieldLineage>;
 };
@@ -2044,6 +2064,29 @@ export type UnmergeResult = {
   to: GoldenRecord;
 };
 
+/** Stock of an item in a warehouse, in the item's base unit, as the stock-keeping system last reported it. */
+export type StockLevel = {
+  __typename?: 'StockLevel';
+  item: Item;
+  warehouse: Warehouse;
+  onHand: Scalars['Decimal']['output'];
+  reserved: Scalars['Decimal']['output'];
+  inTransit: Scalars['Decimal']['output'];
+  /** on hand − reserved (negative when more is reserved than is there). */
+  available: Scalars['Decimal']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type StockLevelInput = {
+  itemId?: InputMaybe<Scalars['ID']['input']>;
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  warehouseId?: InputMaybe<Scalars['ID']['input']>;
+  warehouseCode?: InputMaybe<Scalars['String']['input']>;
+  onHand: Scalars['Decimal']['input'];
+  reserved?: InputMaybe<Scalars['Decimal']['input']>;
+  inTransit?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
 /** How often a connection syncs by itself: every N seconds, or on a cron schedule (UTC). */
 export type ConnectionSchedule = {
   __typename?: 'ConnectionSchedule';
@@ -2389,6 +2432,8 @@ export type ResolversTypes = ResolversObject<{
   StewardTaskConnection: ResolverTypeWrapper<ConnectionParent<StewardTaskRow>>;
   FieldOverride: ResolverTypeWrapper<OverrideView>;
   UnmergeResult: ResolverTypeWrapper<Omit<UnmergeResult, 'from' | 'to'> & { from: ResolversTypes['GoldenRecord'], to: ResolversTypes['GoldenRecord'] }>;
+  StockLevel: ResolverTypeWrapper<StockLevelRow>;
+  StockLevelInput: StockLevelInput;
   ConnectionSchedule: ResolverTypeWrapper<ConnectionSchedule>;
   ConnectionScheduleInput: ConnectionScheduleInput;
   Connection: ResolverTypeWrapper<ConnectionView>;
@@ -2518,6 +2563,8 @@ export type ResolversParentTypes = ResolversObject<{
   StewardTaskConnection: ConnectionParent<StewardTaskRow>;
   FieldOverride: OverrideView;
   UnmergeResult: Omit<UnmergeResult, 'from' | 'to'> & { from: ResolversParentTypes['GoldenRecord'], to: ResolversParentTypes['GoldenRecord'] };
+  StockLevel: StockLevelRow;
+  StockLevelInput: StockLevelInput;
   ConnectionSchedule: ConnectionSchedule;
   ConnectionScheduleInput: ConnectionScheduleInput;
   Connection: ConnectionView;
@@ -2629,6 +2676,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, RequireFields<QueryDocumentsArgs, 'kind' | 'first'>>;
   stewardTasks?: Resolver<ResolversTypes['StewardTaskConnection'], ParentType, ContextType, RequireFields<QueryStewardTasksArgs, 'status' | 'first'>>;
   stewardTask?: Resolver<Maybe<ResolversTypes['StewardTask']>, ParentType, ContextType, RequireFields<QueryStewardTaskArgs, 'id'>>;
+  stockLevels?: Resolver<Array<ResolversTypes['StockLevel']>, ParentType, ContextType, Partial<QueryStockLevelsArgs>>;
   connections?: Resolver<Array<ResolversTypes['Connection']>, ParentType, ContextType>;
   connection?: Resolver<Maybe<ResolversTypes['Connection']>, ParentType, ContextType, Partial<QueryConnectionArgs>>;
   connectorTypes?: Resolver<Array<ResolversTypes['ConnectorType']>, ParentType, ContextType>;
@@ -2680,6 +2728,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   unmergeSourceRecord?: Resolver<ResolversTypes['UnmergeResult'], ParentType, ContextType, RequireFields<MutationUnmergeSourceRecordArgs, 'sourceRecordId'>>;
   setOverride?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType, RequireFields<MutationSetOverrideArgs, 'entity' | 'id' | 'field'>>;
   clearOverride?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType, RequireFields<MutationClearOverrideArgs, 'entity' | 'id' | 'field'>>;
+  setStockLevels?: Resolver<Array<ResolversTypes['StockLevel']>, ParentType, ContextType, RequireFields<MutationSetStockLevelsArgs, 'levels'>>;
   createConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationCreateConnectionArgs, 'input'>>;
   updateConnection?: Resolver<ResolversTypes['Connection'], ParentType, ContextType, RequireFields<MutationUpdateConnectionArgs, 'id' | 'expectedVersion' | 'patch'>>;
   testConnection?: Resolver<ResolversTypes['ConnectionTestResult'], ParentType, ContextType, RequireFields<MutationTestConnectionArgs, 'id'>>;
@@ -3017,6 +3066,7 @@ export type ItemResolvers<ContextType = GraphContext, ParentType extends Resolve
   mergedIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   mergedInto?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   overrides?: Resolver<Array<ResolversTypes['FieldOverride']>, ParentType, ContextType>;
+  stock?: Resolver<Array<ResolversTypes['StockLevel']>, ParentType, ContextType>;
   sourceRecords?: Resolver<Array<ResolversTypes['SourceRecord']>, ParentType, ContextType>;
   lineage?: Resolver<Array<ResolversTypes['FieldLineage']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -3331,6 +3381,16 @@ export type UnmergeResultResolvers<ContextType = GraphContext, ParentType extend
   to?: Resolver<ResolversTypes['GoldenRecord'], ParentType, ContextType>;
 }>;
 
+export type StockLevelResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StockLevel'] = ResolversParentTypes['StockLevel']> = ResolversObject<{
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  warehouse?: Resolver<ResolversTypes['Warehouse'], ParentType, ContextType>;
+  onHand?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  reserved?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  inTransit?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  available?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
 export type ConnectionScheduleResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ConnectionSchedule'] = ResolversParentTypes['ConnectionSchedule']> = ResolversObject<{
   everySeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   cron?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3513,6 +3573,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   StewardTaskConnection?: StewardTaskConnectionResolvers<ContextType>;
   FieldOverride?: FieldOverrideResolvers<ContextType>;
   UnmergeResult?: UnmergeResultResolvers<ContextType>;
+  StockLevel?: StockLevelResolvers<ContextType>;
   ConnectionSchedule?: ConnectionScheduleResolvers<ContextType>;
   Connection?: ConnectionResolvers<ContextType>;
   ConnectorType?: ConnectorTypeResolvers<ContextType>;
