@@ -4,3 +4,4 @@ export * from '../sync/tables';
 export * from '../mdm/tables';
 export * from '../bom/tables';
 export * from '../orders/tables';
+export * from '../orders/status-tables';

@@ -30,6 +30,8 @@ import {
   writeLinks,
 } from './links';
 import { documentLines, documents } from './tables';
+// Derived status (status.ts): recomputed in every write's transaction.
+import { linkTargetsOf, refreshOrderStatus } from './status';
 
 export type DocumentKind =
   'quotation' | 'sales_order' | 'production_order' | 'purchase_order' | 'shipment' | 'invoice' | 'payment';
@@ -160,7 +162,8 @@ export interface DocumentLineRow {
 
 export type RecordOutcome = 'created' | 'updated' | 'unchanged';
 
-const DOC_COLUMNS = sql.raw(`id::text, kind::text, number, state::text, customer_id::text AS "customerId",
+/** Exported for the derived-status lists (order-lists.ts), which read documents in the same statement. */
+export const DOC_COLUMNS = sql.raw(`id::text, kind::text, number, state::text, customer_id::text AS "customerId",
   supplier_id::text AS "supplierId", item_id::text AS "itemId", warehouse_id::text AS "warehouseId",
   quantity::text, produced_quantity::text AS "producedQuantity", currency, total_amount::text AS "totalAmount",
   document_date AS "documentDate", promised_date AS "promisedDate", due_date AS "dueDate", credit_note AS "creditNote",
@@ -169,7 +172,7 @@ const DOC_COLUMNS = sql.raw(`id::text, kind::text, number, state::text, customer
 
 const canon = (v: string | null): string | null => (v === null ? null : new Dec(v).toFixed());
 
-function reviveDocument(r: Record<string, unknown>): DocumentRow {
+export function reviveDocument(r: Record<string, unknown>): DocumentRow {
   const d = r as unknown as DocumentRow;
   for (const k of ['quantity', 'producedQuantity', 'totalAmount'] as const) d[k] = canon(d[k]);
   d.createdAt = documents.createdAt.mapFromDriverValue(r.createdAt as string) as Date;
@@ -401,7 +404,10 @@ export class DocumentStore {
           onConflict: { target: ['id'], keep: ['createdAt', 'createdBy'] },
         });
         await bulkInsert(tx, documentLines, lineRows as unknown as Record<string, unknown>[]);
+        // Derived status: the orders and invoices this document's old links pointed at are recomputed too.
+        const formerTargets = existing ? await linkTargetsOf(tx, [{ kind, number }]) : [];
         await replaceOutgoingLinks(tx, { kind, number }, links, actor);
+        await refreshOrderStatus(tx, [{ kind, number }, ...formerTargets]);
         if (sourceRef)
           await linkSourceRefs(tx, ENTITY_OF[kind], [{ ref: sourceRef, goldenId: row.id, field: 'input.sourceRef' }]);
         await recordChanges(
@@ -554,6 +560,7 @@ export class DocumentStore {
     issues.throwIfAny();
     return this.db.transaction(async (tx) => {
       await writeLinks(tx, links, actor);
+      await refreshOrderStatus(tx, linkEnds(links)); // derived status
       const keys = new Set(links.map(linkIdentity));
       const docs = [
         ...new Map(
@@ -573,7 +580,11 @@ export class DocumentStore {
       issues,
     );
     issues.throwIfAny();
-    return this.db.transaction((tx) => deleteLinks(tx, links));
+    return this.db.transaction(async (tx) => {
+      const removed = await deleteLinks(tx, links);
+      await refreshOrderStatus(tx, linkEnds(links)); // derived status
+      return removed;
+    });
   }
 
   /** Documents by kind and number, in one statement. */
@@ -667,6 +678,14 @@ function sameDocument(a: DocumentRow, b: DocumentRow): boolean {
 
 function canonEq(a: string, b: string): boolean {
   return /^-?\d+(\.\d+)?$/.test(a) && /^-?\d+(\.\d+)?$/.test(b) && new Dec(a).eq(b);
+}
+
+/** Both ends of links, for the derived status's recompute. */
+function linkEnds(links: readonly LinkRow[]): { kind: DocumentKind; number: string }[] {
+  return links.flatMap((l) => [
+    { kind: l.fromKind, number: l.fromNumber },
+    { kind: l.toKind, number: l.toNumber },
+  ]);
 }
 
 function linkIdentity(l: LinkRow): string {
