@@ -39,4 +39,14 @@ export const ENUM_VALUES = {
   DocumentState: { DRAFT: 'draft', OPEN: 'open', ON_HOLD: 'on_hold', DONE: 'done', CANCELLED: 'cancelled' },
   RecordOutcome: { CREATED: 'created', UPDATED: 'updated', UNCHANGED: 'unchanged' },
   LinkKind: { DELIVERS: 'delivers', BILLS: 'bills', SERVES: 'serves', PAYS: 'pays', QUOTES: 'quotes' },
+  SalesOrderStatusCode: {
+    TO_DELIVER_AND_BILL: 'to_deliver_and_bill',
+    TO_BILL: 'to_bill',
+    TO_DELIVER: 'to_deliver',
+    COMPLETED: 'completed',
+    CLOSED: 'closed',
+    ON_HOLD: 'on_hold',
+    CANCELLED: 'cancelled',
+  },
+  InvoiceStatusCode: { UNPAID: 'unpaid', PARTLY_PAID: 'partly_paid', PAID: 'paid', OVERDUE: 'overdue' },
 } as const;

@@ -27,6 +27,7 @@ import { log } from '../log';
 import { bomResolvers } from '../bom/resolvers';
 import { masterResolvers } from '../master/resolvers';
 import { ordersResolvers } from '../orders/resolvers';
+import { statusResolvers } from '../orders/status-resolvers';
 import { stockResolvers } from '../orders/stock-resolvers';
 import { viewResolvers } from '../orders/view';
 import { mdmResolvers } from '../mdm/resolvers';
@@ -63,6 +64,7 @@ export function hubResolvers(): Resolvers {
     bomResolvers,
     ordersResolvers,
     viewResolvers,
+    statusResolvers,
     stockResolvers,
   );
 }

@@ -17,6 +17,10 @@ import { DocumentPage, RecordResult, DocumentEndView } from '../../orders/resolv
 import { StoredLink } from '../../orders/links';
 import { StockLevelRow } from '../../orders/stock';
 import { SalesOrderLineView, ServingView, TimelineEntry } from '../../orders/view';
+import { OrderStatusView, InvoiceStatusView } from '../../orders/status';
+import { SalesOrderPage, SalesOrderPageRow } from '../../orders/order-lists';
+import { Customer360View, OrderMarginPageView } from '../../orders/status-resolvers';
+import { OrderMarginView } from '../../orders/customer360';
 import { BomRow, BomLineRow, BomSubstituteRow } from '../../bom/store';
 import { BomPage, NodeView, NodePage, WhereUsedNodeView, WhereUsedTopView, CostLevelView, ComponentCostView, AssemblyCostView, DiffView, LineDiffView, BomFieldChange, EffectView, EngineeringChangeView, EngineeringChangePreviewView, EngineeringChangePage } from '../../bom/views';
 import { Explosion, WhereUsedResult, CostView, QuotationView } from '../../bom/service';
@@ -190,6 +194,10 @@ export type Query = {
   units: Array<Unit>;
   /** Converts a quantity between units, through the item's own units when the categories differ. */
   convertQuantity: Scalars['Decimal']['output'];
+  /** Sales orders by derived status, customer, lateness and order date, newest first (late: most overdue first). */
+  salesOrders: SalesOrderConnection;
+  /** A customer's orders, revenue, outstanding and payment behaviour (exactly one of customerId, customerCode). */
+  customer360?: Maybe<Customer360>;
   /** A sales order by id, number or source ref (exactly one), followed through the order-to-cash chain. */
   salesOrder?: Maybe<SalesOrder>;
   /** One document by id, number or source ref (exactly one). */
@@ -352,6 +360,19 @@ export type QueryConvertQuantityArgs = {
   from: Scalars['String']['input'];
   to: Scalars['String']['input'];
   itemId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QuerySalesOrdersArgs = {
+  filter?: InputMaybe<SalesOrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryCustomer360Args = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1679,6 +1700,152 @@ export type MasterEntity =
   | 'warehouse';
 
 /**
+ * A sales order's order-to-cash status, derived from its shipments, invoices and payments (never typed in), first
+ * that applies: CANCELLED and ON_HOLD (the order's own state), CLOSED (state done, or delivered, billed and paid),
+ * COMPLETED (delivered and billed, money outstanding), TO_BILL, TO_DELIVER, TO_DELIVER_AND_BILL.
+ */
+export type SalesOrderStatusCode =
+  | 'to_deliver_and_bill'
+  | 'to_bill'
+  | 'to_deliver'
+  | 'completed'
+  | 'closed'
+  | 'on_hold'
+  | 'cancelled';
+
+export type SalesOrderStatus = {
+  __typename?: 'SalesOrderStatus';
+  code: SalesOrderStatusCode;
+  /** Σ min(shipped, ordered) ÷ Σ ordered over the lines, 0 to 1, rounded half up to 4 places. */
+  deliveredPercent: Scalars['Decimal']['output'];
+  /** The same for invoiced quantities, net of credit notes. */
+  billedPercent: Scalars['Decimal']['output'];
+  /** The order's share of its invoices, credit notes negative. */
+  invoiced?: Maybe<Money>;
+  /** The order's share of the payments allocated to those invoices. */
+  paid?: Maybe<Money>;
+  /** invoiced − paid; negative when the customer is owed money. */
+  outstanding?: Maybe<Money>;
+  /** Promised date passed (today in the database's time zone) and not all delivered; not cancelled or closed. */
+  late: Scalars['Boolean']['output'];
+  /** A serving production or purchase order, not done, is promised after this order's promised date. */
+  atRisk: Scalars['Boolean']['output'];
+  /** When a figure last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type InvoiceStatusCode =
+  | 'unpaid'
+  | 'partly_paid'
+  | 'paid'
+  /** Due date passed with money outstanding. */
+  | 'overdue';
+
+export type InvoiceStatus = {
+  __typename?: 'InvoiceStatus';
+  code: InvoiceStatusCode;
+  /** Payments allocated to it in its currency (refunds, for a credit note: negative). */
+  paid?: Maybe<Money>;
+  /** Total − paid (negative for a credit note). */
+  outstanding?: Maybe<Money>;
+  dueDate?: Maybe<Scalars['Date']['output']>;
+};
+
+export type SalesOrderFilter = {
+  /** Any of these. */
+  status?: InputMaybe<Array<SalesOrderStatusCode>>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerCode?: InputMaybe<Scalars['String']['input']>;
+  /** true: late orders only, most overdue first (promised date, then id); false: orders not late. */
+  late?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Order date on or after. */
+  from?: InputMaybe<Scalars['Date']['input']>;
+  /** Order date on or before. */
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
+export type SalesOrderEdge = {
+  __typename?: 'SalesOrderEdge';
+  cursor: Scalars['String']['output'];
+  node: SalesOrder;
+};
+
+export type SalesOrderConnection = {
+  __typename?: 'SalesOrderConnection';
+  edges: Array<SalesOrderEdge>;
+  nodes: Array<SalesOrder>;
+  pageInfo: PageInfo;
+  /** Counted only when asked for. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AmountsByCurrency = {
+  __typename?: 'AmountsByCurrency';
+  /** Orders or invoices counted. */
+  count: Scalars['Int']['output'];
+  total: Money;
+};
+
+export type AverageDaysToPay = {
+  __typename?: 'AverageDaysToPay';
+  currency: Scalars['String']['output'];
+  /** Days from invoice date to payment date, weighted by the amount allocated; 2 places, half up. */
+  days: Scalars['Decimal']['output'];
+};
+
+export type OrderMargin = {
+  __typename?: 'OrderMargin';
+  salesOrder: SalesOrder;
+  /** The order's total. */
+  amount?: Maybe<Money>;
+  /** Σ line quantity × unit cost (BOM roll-up at standard cost, else the item's standard cost); null when incomplete. */
+  cost?: Maybe<Money>;
+  /** amount − cost; null when a cost is missing. */
+  margin?: Maybe<Money>;
+  /** margin ÷ amount × 100, 2 places half up. */
+  marginPercent?: Maybe<Scalars['Decimal']['output']>;
+  /** Items without a cost in the order's currency (or whose quantity cannot be converted to their base unit). */
+  missingCosts: Array<Item>;
+};
+
+export type OrderMarginPage = {
+  __typename?: 'OrderMarginPage';
+  nodes: Array<OrderMargin>;
+  pageInfo: PageInfo;
+};
+
+/** A customer seen across the order-to-cash chain. */
+export type Customer360 = {
+  __typename?: 'Customer360';
+  customer: Customer;
+  /** Orders not closed, completed or cancelled: count and total per currency. */
+  openOrders: Array<AmountsByCurrency>;
+  /** Invoiced net of credit notes (draft and cancelled left out), per currency, invoice date in the range. */
+  revenue: Array<AmountsByCurrency>;
+  /** Unpaid invoice amounts net of credit notes, per currency. */
+  outstanding: Array<AmountsByCurrency>;
+  /** Outstanding on invoices past their due date, per currency. */
+  overdue: Array<AmountsByCurrency>;
+  averageDaysToPay: Array<AverageDaysToPay>;
+  /** A page of the customer's orders, newest first, with their margin. */
+  orderMargins: OrderMarginPage;
+};
+
+
+/** A customer seen across the order-to-cash chain. */
+export type Customer360RevenueArgs = {
+  from?: InputMaybe<Scalars['Date']['input']>;
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
+
+/** A customer seen across the order-to-cash chain. */
+export type Customer360OrderMarginsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
  * A sales order followed through the order-to-cash chain: its customer and lines, the production and purchase
  * orders serving it, its shipments, invoices and payments, and a timeline of what happened in which system.
  */
@@ -1706,6 +1873,7 @@ export type SalesOrder = {
   timeline: Array<TimelineEvent>;
   /** The order as a document (source refs, history, links). */
   document: Document;
+  status: SalesOrderStatus;
 };
 
 export type SalesOrderLine = {
@@ -1826,6 +1994,8 @@ export type Document = {
   history: Array<RecordVersion>;
   /** Links from this document and to it. */
   links: Array<DocumentLink>;
+  /** An invoice's (or credit note's) payment status; null for other kinds and for draft or cancelled invoices. */
+  invoiceStatus?: Maybe<InvoiceStatus>;
 };
 
 
@@ -2401,6 +2571,18 @@ export type ResolversTypes = ResolversObject<{
   ItemUpsertResult: ResolverTypeWrapper<Omit<ItemUpsertResult, 'record'> & { record: ResolversTypes['Item'] }>;
   WarehouseUpsertResult: ResolverTypeWrapper<Omit<WarehouseUpsertResult, 'record'> & { record: ResolversTypes['Warehouse'] }>;
   MasterEntity: null;
+  SalesOrderStatusCode: null;
+  SalesOrderStatus: ResolverTypeWrapper<OrderStatusView>;
+  InvoiceStatusCode: null;
+  InvoiceStatus: ResolverTypeWrapper<InvoiceStatusView>;
+  SalesOrderFilter: SalesOrderFilter;
+  SalesOrderEdge: ResolverTypeWrapper<SalesOrderPageRow>;
+  SalesOrderConnection: ResolverTypeWrapper<SalesOrderPage>;
+  AmountsByCurrency: ResolverTypeWrapper<AmountsByCurrency>;
+  AverageDaysToPay: ResolverTypeWrapper<AverageDaysToPay>;
+  OrderMargin: ResolverTypeWrapper<OrderMarginView>;
+  OrderMarginPage: ResolverTypeWrapper<OrderMarginPageView>;
+  Customer360: ResolverTypeWrapper<Customer360View>;
   SalesOrder: ResolverTypeWrapper<DocumentRow>;
   SalesOrderLine: ResolverTypeWrapper<SalesOrderLineView>;
   ServingOrder: ResolverTypeWrapper<ServingView>;
@@ -2538,6 +2720,16 @@ export type ResolversParentTypes = ResolversObject<{
   SupplierUpsertResult: Omit<SupplierUpsertResult, 'record'> & { record: ResolversParentTypes['Supplier'] };
   ItemUpsertResult: Omit<ItemUpsertResult, 'record'> & { record: ResolversParentTypes['Item'] };
   WarehouseUpsertResult: Omit<WarehouseUpsertResult, 'record'> & { record: ResolversParentTypes['Warehouse'] };
+  SalesOrderStatus: OrderStatusView;
+  InvoiceStatus: InvoiceStatusView;
+  SalesOrderFilter: SalesOrderFilter;
+  SalesOrderEdge: SalesOrderPageRow;
+  SalesOrderConnection: SalesOrderPage;
+  AmountsByCurrency: AmountsByCurrency;
+  AverageDaysToPay: AverageDaysToPay;
+  OrderMargin: OrderMarginView;
+  OrderMarginPage: OrderMarginPageView;
+  Customer360: Customer360View;
   SalesOrder: DocumentRow;
   SalesOrderLine: SalesOrderLineView;
   ServingOrder: ServingView;
@@ -2671,6 +2863,8 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   warehouses?: Resolver<ResolversTypes['WarehouseConnection'], ParentType, ContextType, RequireFields<QueryWarehousesArgs, 'first'>>;
   units?: Resolver<Array<ResolversTypes['Unit']>, ParentType, ContextType, Partial<QueryUnitsArgs>>;
   convertQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType, RequireFields<QueryConvertQuantityArgs, 'quantity' | 'from' | 'to'>>;
+  salesOrders?: Resolver<ResolversTypes['SalesOrderConnection'], ParentType, ContextType, RequireFields<QuerySalesOrdersArgs, 'first'>>;
+  customer360?: Resolver<Maybe<ResolversTypes['Customer360']>, ParentType, ContextType, Partial<QueryCustomer360Args>>;
   salesOrder?: Resolver<Maybe<ResolversTypes['SalesOrder']>, ParentType, ContextType, Partial<QuerySalesOrderArgs>>;
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'kind'>>;
   documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, RequireFields<QueryDocumentsArgs, 'kind' | 'first'>>;
@@ -3193,6 +3387,75 @@ export type WarehouseUpsertResultResolvers<ContextType = GraphContext, ParentTyp
 
 export type MasterEntityResolvers = { CUSTOMER: 'customer', SUPPLIER: 'supplier', ITEM: 'item', WAREHOUSE: 'warehouse' };
 
+export type SalesOrderStatusCodeResolvers = { TO_DELIVER_AND_BILL: 'to_deliver_and_bill', TO_BILL: 'to_bill', TO_DELIVER: 'to_deliver', COMPLETED: 'completed', CLOSED: 'closed', ON_HOLD: 'on_hold', CANCELLED: 'cancelled' };
+
+export type SalesOrderStatusResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SalesOrderStatus'] = ResolversParentTypes['SalesOrderStatus']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['SalesOrderStatusCode'], ParentType, ContextType>;
+  deliveredPercent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  billedPercent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  invoiced?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  paid?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  outstanding?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  late?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  atRisk?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type InvoiceStatusCodeResolvers = { UNPAID: 'unpaid', PARTLY_PAID: 'partly_paid', PAID: 'paid', OVERDUE: 'overdue' };
+
+export type InvoiceStatusResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InvoiceStatus'] = ResolversParentTypes['InvoiceStatus']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['InvoiceStatusCode'], ParentType, ContextType>;
+  paid?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  outstanding?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  dueDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+}>;
+
+export type SalesOrderEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SalesOrderEdge'] = ResolversParentTypes['SalesOrderEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SalesOrder'], ParentType, ContextType>;
+}>;
+
+export type SalesOrderConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SalesOrderConnection'] = ResolversParentTypes['SalesOrderConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['SalesOrderEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['SalesOrder']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type AmountsByCurrencyResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AmountsByCurrency'] = ResolversParentTypes['AmountsByCurrency']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type AverageDaysToPayResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AverageDaysToPay'] = ResolversParentTypes['AverageDaysToPay']> = ResolversObject<{
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  days?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+}>;
+
+export type OrderMarginResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderMargin'] = ResolversParentTypes['OrderMargin']> = ResolversObject<{
+  salesOrder?: Resolver<ResolversTypes['SalesOrder'], ParentType, ContextType>;
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  cost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  margin?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  marginPercent?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  missingCosts?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType>;
+}>;
+
+export type OrderMarginPageResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderMarginPage'] = ResolversParentTypes['OrderMarginPage']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['OrderMargin']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type Customer360Resolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Customer360'] = ResolversParentTypes['Customer360']> = ResolversObject<{
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  openOrders?: Resolver<Array<ResolversTypes['AmountsByCurrency']>, ParentType, ContextType>;
+  revenue?: Resolver<Array<ResolversTypes['AmountsByCurrency']>, ParentType, ContextType, Partial<Customer360RevenueArgs>>;
+  outstanding?: Resolver<Array<ResolversTypes['AmountsByCurrency']>, ParentType, ContextType>;
+  overdue?: Resolver<Array<ResolversTypes['AmountsByCurrency']>, ParentType, ContextType>;
+  averageDaysToPay?: Resolver<Array<ResolversTypes['AverageDaysToPay']>, ParentType, ContextType>;
+  orderMargins?: Resolver<ResolversTypes['OrderMarginPage'], ParentType, ContextType, RequireFields<Customer360OrderMarginsArgs, 'first'>>;
+}>;
+
 export type SalesOrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SalesOrder'] = ResolversParentTypes['SalesOrder']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3209,6 +3472,7 @@ export type SalesOrderResolvers<ContextType = GraphContext, ParentType extends R
   payments?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType>;
   timeline?: Resolver<Array<ResolversTypes['TimelineEvent']>, ParentType, ContextType>;
   document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SalesOrderStatus'], ParentType, ContextType>;
 }>;
 
 export type SalesOrderLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SalesOrderLine'] = ResolversParentTypes['SalesOrderLine']> = ResolversObject<{
@@ -3281,6 +3545,7 @@ export type DocumentResolvers<ContextType = GraphContext, ParentType extends Res
   updatedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   history?: Resolver<Array<ResolversTypes['RecordVersion']>, ParentType, ContextType, RequireFields<DocumentHistoryArgs, 'first'>>;
   links?: Resolver<Array<ResolversTypes['DocumentLink']>, ParentType, ContextType>;
+  invoiceStatus?: Resolver<Maybe<ResolversTypes['InvoiceStatus']>, ParentType, ContextType>;
 }>;
 
 export type DocumentLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DocumentLine'] = ResolversParentTypes['DocumentLine']> = ResolversObject<{
@@ -3549,6 +3814,17 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   ItemUpsertResult?: ItemUpsertResultResolvers<ContextType>;
   WarehouseUpsertResult?: WarehouseUpsertResultResolvers<ContextType>;
   MasterEntity?: MasterEntityResolvers;
+  SalesOrderStatusCode?: SalesOrderStatusCodeResolvers;
+  SalesOrderStatus?: SalesOrderStatusResolvers<ContextType>;
+  InvoiceStatusCode?: InvoiceStatusCodeResolvers;
+  InvoiceStatus?: InvoiceStatusResolvers<ContextType>;
+  SalesOrderEdge?: SalesOrderEdgeResolvers<ContextType>;
+  SalesOrderConnection?: SalesOrderConnectionResolvers<ContextType>;
+  AmountsByCurrency?: AmountsByCurrencyResolvers<ContextType>;
+  AverageDaysToPay?: AverageDaysToPayResolvers<ContextType>;
+  OrderMargin?: OrderMarginResolvers<ContextType>;
+  OrderMarginPage?: OrderMarginPageResolvers<ContextType>;
+  Customer360?: Customer360Resolvers<ContextType>;
   SalesOrder?: SalesOrderResolvers<ContextType>;
   SalesOrderLine?: SalesOrderLineResolvers<ContextType>;
   ServingOrder?: ServingOrderResolvers<ContextType>;
