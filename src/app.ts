@@ -10,6 +10,7 @@ import { createApolloServer, PKG_VERSION } from './graphql/server';
 import { createHttpServer } from './http/server';
 import { log } from './log';
 import { BomService } from './bom/service';
+import { refreshMissingOrderStatus } from './orders/status';
 import { StockService } from './orders/stock';
 import { DocumentStore } from './orders/store';
 import { MasterService } from './master/service';
@@ -46,6 +47,7 @@ export async function createServices(
 ): Promise<Services> {
   const master = new MasterService(database.db, config);
   await master.init();
+  await database.db.transaction((tx) => refreshMissingOrderStatus(tx));
   const secrets = config.secretKey
     ? SecretBox.fromKey(config.secretKey)
     : database.mode === 'embedded' && !config.databaseUrl

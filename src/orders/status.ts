@@ -230,6 +230,19 @@ export async function refreshOrderStatus(tx: Tx, docs: readonly DocKey[]): Promi
   );
 }
 
+/**
+ * Computes the rows of sales orders and invoices that have none (recorded before the status tables existed, or
+ * loaded around DocumentStore): run at start-up, one statement when there are none.
+ */
+export async function refreshMissingOrderStatus(tx: Tx): Promise<number> {
+  const res = await tx.execute(sql`
+    SELECT d.kind::text AS kind, d.number FROM documents d
+    WHERE (d.kind = 'sales_order' AND NOT EXISTS (SELECT 1 FROM order_status s WHERE s.sales_order_id = d.id))
+       OR (d.kind = 'invoice' AND NOT EXISTS (SELECT 1 FROM invoice_status s WHERE s.invoice_id = d.id))`);
+  if (res.rows.length) await refreshOrderStatus(tx, res.rows as unknown as DocKey[]);
+  return res.rows.length;
+}
+
 /** Recomputes every sales order's and invoice's row: after a bulk load that went around DocumentStore. */
 export async function refreshAllOrderStatus(tx: Tx): Promise<void> {
   const res = await tx.execute(
