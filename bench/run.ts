@@ -8,12 +8,14 @@
  */
 import { run as bom } from './bom';
 import { run as masterReads } from './master-reads';
+import { run as orderToCash } from './order-to-cash';
 import { run as syncIngest } from './sync-ingest';
 
 const BENCHMARKS: Record<string, (argv: string[]) => Promise<void>> = {
   'master-reads': masterReads,
   'sync-ingest': syncIngest,
   bom,
+  'order-to-cash': orderToCash,
 };
 
 async function main(argv: string[]): Promise<void> {
