@@ -103,12 +103,44 @@ const dialect = new PgDialect();
  * for results of tens of thousands of rows, where an object per row and a parsed value per column cost more than
  * the query did (most of it in garbage collection). Outside a transaction only (the database, not a `tx`).
  */
-export async function queryRaw(db: Db, query: SQL): Promise<(string | null)[][]> {
+export async function queryRaw(
+  db: Db,
+  query: SQL,
+  opts: { prepared?: boolean } = {},
+): Promise<(string | null)[][]> {
   const client = (db as unknown as { $client?: pg.Pool }).$client;
   if (!client) throw new Error('queryRaw needs the database, not a transaction');
   const { sql: text, params } = dialect.sqlToQuery(query);
-  const res = await client.query({ text, values: params, rowMode: 'array', types: rawTypes });
+  // Prepared (on a real PostgreSQL) for statements whose planning costs as much as running them: the statement's
+  // text is its identity, so only fixed-shape statements (arrays as parameters) should ask for it.
+  let name: string | undefined;
+  if (opts.prepared && ownSessions.has(db)) {
+    name = rawStatementNames.get(text);
+    if (!name && rawStatementNames.size < MAX_NAMED_STATEMENTS) {
+      rawStatementNames.set(text, (name = `mdhub_raw_${rawStatementNames.size + 1}`));
+    }
+  }
+  const res = await client.query({ text, values: params, name, rowMode: 'array', types: rawTypes });
   return res.rows as (string | null)[][];
+}
+
+const rawStatementNames = new Map<string, string>();
+
+/**
+ * `db.execute` as a named prepared statement on a real PostgreSQL (plain on PGlite, or inside a transaction): for
+ * hot fixed-shape reads, whose planning costs as much as running them. Rows come as objects parsed by the pool's
+ * type parsers (timestamps as Dates, dates as text, numerics as text).
+ */
+export async function executePrepared(db: Db, query: SQL): Promise<{ rows: Record<string, unknown>[] }> {
+  const client = (db as unknown as { $client?: pg.Pool }).$client;
+  if (!client || !ownSessions.has(db)) return (await db.execute(query)) as { rows: Record<string, unknown>[] };
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  let name = rawStatementNames.get(text);
+  if (!name && rawStatementNames.size < MAX_NAMED_STATEMENTS) {
+    rawStatementNames.set(text, (name = `mdhub_raw_${rawStatementNames.size + 1}`));
+  }
+  const res = await client.query({ text, values: params, name });
+  return { rows: res.rows as Record<string, unknown>[] };
 }
 
 const rawTypes = { getTypeParser: () => (v: string) => v };

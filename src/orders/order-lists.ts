@@ -10,7 +10,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../db/pool';
-import { sqlArray } from '../db/pool';
+import { executePrepared, sqlArray } from '../db/pool';
 import { ValidationError } from '../errors';
 import { IssueList, parseDate } from '../validation';
 import { LATE, type OrderStatusView, reviveStatus, STATUS_VIEW_COLUMNS } from './status';
@@ -104,7 +104,8 @@ export async function listSalesOrders(
     ? sql.raw('s.promised_date, s.sales_order_id')
     : sql.raw('s.document_date DESC, s.sales_order_id DESC');
   const outer = late ? sql.raw('page.pk, page.sid') : sql.raw('page.pk DESC, page.sid DESC');
-  const res = await db.execute(sql`
+  // Prepared: one statement text per filter combination, planned once per connection.
+  const res = await executePrepared(db, sql`
     WITH page AS (
       SELECT s.sales_order_id AS sid, ${late ? sql.raw('s.promised_date') : sql.raw('s.document_date')} AS pk,
         (SELECT row_to_json(v) FROM (SELECT ${STATUS_VIEW_COLUMNS}) v) AS st

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { type Actor, actorLabel } from '../actor';
 import { bulkInsert } from '../db/bulk';
 import { mapDbError } from '../db/errors';
-import { type Db, sqlArray } from '../db/pool';
+import { type Db, executePrepared, sqlArray } from '../db/pool';
 import { Dec, parseDecimal } from '../decimal';
 import { DomainError, ValidationError } from '../errors';
 import type { Tx } from '../master/codes';
@@ -196,7 +196,8 @@ export class DocumentStore {
   }
 
   async byNumber(kind: DocumentKind, number: string): Promise<DocumentRow | null> {
-    const res = await this.db.execute(
+    const res = await executePrepared(
+      this.db,
       sql`SELECT ${DOC_COLUMNS} FROM documents WHERE kind = ${kind}::document_kind AND number = ${number.trim()}`,
     );
     const row = res.rows[0] as Record<string, unknown> | undefined;

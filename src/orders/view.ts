@@ -5,14 +5,13 @@
  */
 import DataLoader from 'dataloader';
 import { sql } from 'drizzle-orm';
-import { type Db, sqlArray } from '../db/pool';
+import { queryRaw } from '../db/pool';
 import { Dec } from '../decimal';
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
 import type { GoldenRow } from '../master/store';
-import { linksOf, type StoredLink } from './links';
-import { type DocumentLineRow, type DocumentRow, ENTITY_OF } from './store';
-import { documents } from './tables';
+import type { StoredLink } from './links';
+import { DOC_COLUMNS, type DocumentLineRow, type DocumentRow, ENTITY_OF, reviveDocument } from './store';
 
 /** Everything linked to one sales order, as read for its page. */
 export interface OrderChain {
@@ -21,6 +20,8 @@ export interface OrderChain {
   /** Linked documents by `kind|number` (those that have arrived). */
   documents: Map<string, DocumentRow>;
   lines: Map<string, DocumentLineRow[]>;
+  /** History rows of the order and its linked documents, oldest first. */
+  history: HistoryRow[];
 }
 
 export interface ServingView {
@@ -49,44 +50,115 @@ const key = (kind: string, number: string) => `${kind}|${number}`;
 /** Documents that are only planned or were called off do not count towards what happened. */
 const counts = (d: DocumentRow | undefined) => d !== undefined && d.state !== 'draft' && d.state !== 'cancelled';
 
-/** Reads the chains of a page of sales orders. */
+/** A history row of a chain document, as much as the timeline shows. */
+interface HistoryRow {
+  entityId: string;
+  operation: string;
+  at: string;
+  actorKind: string;
+  actorId: string;
+  total: string | null;
+  currency: string | null;
+}
+
+const LINK_JSON = sql.raw(`json_build_object('id', l.id, 'kind', l.kind, 'fromKind', l.from_kind,
+  'fromNumber', l.from_number, 'fromLineNo', l.from_line_no, 'toKind', l.to_kind, 'toNumber', l.to_number,
+  'toLineNo', l.to_line_no, 'quantity', l.quantity::text, 'amount', l.amount::text,
+  'statedByDocument', l.stated_by_document, 'createdAt', l.created_at, 'createdBy', l.created_by)`);
+
+const LINE_JSON = sql.raw(`json_build_object('id', l.id, 'documentId', l.document_id, 'lineNo', l.line_no,
+  'itemId', l.item_id, 'description', l.description, 'quantity', l.quantity::text, 'unit', l.unit,
+  'unitPrice', l.unit_price::text, 'amount', l.amount::text, 'receivedQuantity', l.received_quantity::text,
+  'promisedDate', l.promised_date, 'currency', d.currency)`);
+
+/**
+ * Reads the chains of a page of sales orders in ONE prepared statement: the links to and from the orders, the
+ * payments of the invoices among them, every linked document, the lines of the orders and of the serving orders,
+ * and the history rows of all of them (only what the timeline shows). Each part comes back as a JSON array.
+ */
 async function loadChains(ctx: GraphContext, orders: readonly DocumentRow[]): Promise<OrderChain[]> {
-  const store = ctx.services.orders;
-  const direct = await linksOf(
-    store.db,
-    orders.map((o) => ({ kind: o.kind, number: o.number })),
+  const ids = orders.map((o) => o.id);
+  const [row] = await queryRaw(
+    ctx.services.orders.db,
+    sql`WITH so AS (SELECT id, kind, number FROM documents WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[])),
+    direct AS (
+      SELECT l.* FROM so JOIN document_links l ON l.to_kind = so.kind AND l.to_number = so.number
+      UNION
+      SELECT l.* FROM so JOIN document_links l ON l.from_kind = so.kind AND l.from_number = so.number
+    ),
+    paying AS (
+      SELECT l.* FROM (SELECT DISTINCT from_number FROM direct WHERE kind = 'bills') i
+      JOIN document_links l ON l.to_kind = 'invoice' AND l.to_number = i.from_number AND l.kind = 'pays'
+    ),
+    links AS (SELECT * FROM direct UNION SELECT * FROM paying),
+    ends AS (SELECT from_kind AS kind, from_number AS number FROM links UNION SELECT to_kind, to_number FROM links),
+    docs AS MATERIALIZED (SELECT d.* FROM ends e JOIN documents d ON d.kind = e.kind AND d.number = e.number),
+    everyone AS (SELECT id, kind FROM docs UNION SELECT id, kind FROM so)
+    SELECT
+      (SELECT coalesce(json_agg(${LINK_JSON} ORDER BY l.id), '[]') FROM links l),
+      (SELECT coalesce(json_agg(x), '[]') FROM (SELECT ${DOC_COLUMNS} FROM docs) x),
+      (SELECT coalesce(json_agg(${LINE_JSON} ORDER BY l.document_id, l.line_no), '[]')
+         FROM (SELECT id, currency FROM docs WHERE kind IN ('production_order', 'purchase_order')
+               UNION ALL SELECT d.id, d.currency FROM so JOIN documents d ON d.id = so.id) d
+         JOIN document_lines l ON l.document_id = d.id),
+      (SELECT coalesce(json_agg(json_build_object('entityId', h.entity_id, 'operation', h.operation,
+          'at', h.changed_at, 'actorKind', h.actor_kind, 'actorId', h.actor_id,
+          'total', h.data ->> 'totalAmount', 'currency', h.data ->> 'currency') ORDER BY h.changed_at, h.id), '[]')
+         FROM everyone e JOIN record_history h ON h.entity = ${ENTITY_CASE} AND h.entity_id = e.id)`,
+    { prepared: true },
   );
-  // Payments pay invoices, not orders: one more hop from the invoices billing these orders.
-  const invoices = [...new Set(direct.filter((l) => l.kind === 'bills').map((l) => l.fromNumber))];
-  const paying = invoices.length
-    ? (
-        await linksOf(
-          store.db,
-          invoices.map((number) => ({ kind: 'invoice' as const, number })),
-        )
-      ).filter((l) => l.kind === 'pays')
-    : [];
-  const refs = new Map<string, { kind: DocumentRow['kind']; number: string }>();
-  for (const l of [...direct, ...paying]) {
-    refs.set(key(l.fromKind, l.fromNumber), { kind: l.fromKind, number: l.fromNumber });
-    refs.set(key(l.toKind, l.toNumber), { kind: l.toKind, number: l.toNumber });
-  }
-  const docs = await store.byNumbers([...refs.values()]);
+  const links = (JSON.parse(row![0]!) as StoredLink[]).map((l) => ({
+    ...l,
+    quantity: l.quantity === null ? null : canonical(l.quantity),
+    amount: l.amount === null ? null : canonical(l.amount),
+  }));
+  const docs = (JSON.parse(row![1]!) as Record<string, unknown>[]).map(reviveDocument);
   const byKey = new Map(docs.map((d) => [key(d.kind, d.number), d]));
-  const lines = await store.linesOf(
-    docs.filter((d) => d.kind === 'production_order' || d.kind === 'purchase_order').map((d) => d.id),
-  );
+  const lines = new Map<string, DocumentLineRow[]>();
+  for (const l of JSON.parse(row![2]!) as DocumentLineRow[]) {
+    l.quantity = canonical(l.quantity);
+    l.unitPrice = l.unitPrice === null ? null : canonical(l.unitPrice);
+    l.amount = l.amount === null ? null : canonical(l.amount);
+    l.receivedQuantity = l.receivedQuantity === null ? null : canonical(l.receivedQuantity);
+    const list = lines.get(l.documentId) ?? [];
+    list.push(l);
+    lines.set(l.documentId, list);
+  }
+  const history = JSON.parse(row![3]!) as HistoryRow[];
   return orders.map((order) => {
-    const mine = direct.filter(
+    const mine = links.filter(
       (l) =>
         (l.toKind === 'sales_order' && l.toNumber === order.number) ||
         (l.fromKind === 'sales_order' && l.fromNumber === order.number),
     );
     const myInvoices = new Set(mine.filter((l) => l.kind === 'bills').map((l) => l.fromNumber));
-    const myPayments = paying.filter((l) => myInvoices.has(l.toNumber));
-    return { order, links: [...mine, ...myPayments], documents: byKey, lines };
+    const myLinks = [...mine, ...links.filter((l) => l.kind === 'pays' && myInvoices.has(l.toNumber))];
+    const myDocs = new Set([order.id]);
+    for (const l of myLinks) {
+      for (const k of [key(l.fromKind, l.fromNumber), key(l.toKind, l.toNumber)]) {
+        const d = byKey.get(k);
+        if (d) myDocs.add(d.id);
+      }
+    }
+    return {
+      order,
+      links: myLinks,
+      documents: byKey,
+      lines,
+      history: history.filter((h) => myDocs.has(h.entityId)),
+    };
   });
 }
+
+/** The history entity of each document kind, in SQL (the names of ENTITY_OF). */
+const ENTITY_CASE = sql.raw(
+  `CASE e.kind ${Object.entries(ENTITY_OF)
+    .map(([k, v]) => `WHEN '${k}' THEN '${v}'`)
+    .join(' ')} END`,
+);
+
+/** numeric text ('60.000000') to its canonical form ('60'). */
+const canonical = (v: string): string => (v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v);
 
 function chains(ctx: GraphContext): DataLoader<DocumentRow, OrderChain, string> {
   return ctx.loaders.memo('orders.chains', () => {
@@ -154,44 +226,31 @@ function progressOf(v: ServingView): { quantity: Dec; done: Dec } {
   return { quantity, done };
 }
 
-async function timeline(db: Db, chain: OrderChain): Promise<TimelineEntry[]> {
-  const docs = [chain.order, ...[...chain.documents.values()].filter((d) => chainHas(chain, d))];
-  const res = await db.execute(sql`
-    SELECT h.entity, h.entity_id::text AS id, h.operation, h.changed_at, h.actor_kind, h.actor_id, h.data
-    FROM record_history h
-    WHERE h.entity = ANY(${sqlArray([...new Set(docs.map((d) => ENTITY_OF[d.kind]))])}::text[])
-      AND h.entity_id = ANY(${sqlArray(docs.map((d) => d.id))}::uuid[])
-    ORDER BY h.changed_at, h.id`);
-  const byId = new Map(docs.map((d) => [d.id, d]));
-  return (res.rows as Record<string, unknown>[]).map((r) => {
-    const d = byId.get(r.id as string)!;
-    const data = r.data as { lines?: { lineNo: number; quantity: string }[]; totalAmount?: string; currency?: string };
-    const system = r.actor_kind === 'connection' ? (r.actor_id as string) : 'mdhub';
+function timeline(chain: OrderChain): TimelineEntry[] {
+  const byId = new Map([...chain.documents.values(), chain.order].map((d) => [d.id, d]));
+  return chain.history.map((h) => {
+    const d = byId.get(h.entityId)!;
     return {
-      at:
-        r.changed_at instanceof Date
-          ? r.changed_at
-          : (documents.createdAt.mapFromDriverValue(r.changed_at as string) as Date),
-      system,
-      actor: `${r.actor_kind as string}:${r.actor_id as string}`,
+      at: new Date(h.at),
+      system: h.actorKind === 'connection' ? h.actorId : 'mdhub',
+      actor: `${h.actorKind}:${h.actorId}`,
       documentKind: d.kind,
       documentNumber: d.number,
-      operation: r.operation as string,
-      summary: summarise(d, r.operation as string, data, chain),
+      operation: h.operation,
+      summary: summarise(
+        d,
+        h.operation,
+        { totalAmount: h.total ?? undefined, currency: h.currency ?? undefined },
+        chain,
+      ),
     };
   });
-}
-
-function chainHas(chain: OrderChain, d: DocumentRow): boolean {
-  return chain.links.some(
-    (l) => (l.fromKind === d.kind && l.fromNumber === d.number) || (l.toKind === d.kind && l.toNumber === d.number),
-  );
 }
 
 function summarise(
   d: DocumentRow,
   operation: string,
-  data: { lines?: { lineNo: number; quantity: string }[]; totalAmount?: string; currency?: string },
+  data: { totalAmount?: string; currency?: string },
   chain: OrderChain,
 ): string {
   const name = `${d.kind.replace('_', ' ')} ${d.number} ${operation}`;
@@ -216,12 +275,9 @@ export const viewResolvers: Resolvers = {
     customer: (o, _, ctx) => (o.customerId ? ctx.loaders.record('customer').load(o.customerId) : null),
     total: (o) => money(o.totalAmount, o.currency),
     lines: async (o, _, ctx) => {
-      const [chain, lines] = await Promise.all([
-        chains(ctx).load(o),
-        ctx.services.orders.linesOf([o.id]).then((m) => m.get(o.id) ?? []),
-      ]);
+      const chain = await chains(ctx).load(o);
       const totals = lineTotals(chain);
-      return lines.map((l) => ({
+      return (chain.lines.get(o.id) ?? []).map((l) => ({
         ...l,
         shippedQuantity: (totals.get(l.lineNo)?.shipped ?? new Dec(0)).toFixed(),
         invoicedQuantity: (totals.get(l.lineNo)?.invoiced ?? new Dec(0)).toFixed(),
@@ -232,7 +288,7 @@ export const viewResolvers: Resolvers = {
     shipments: async (o, _, ctx) => linked(await chains(ctx).load(o), 'delivers'),
     invoices: async (o, _, ctx) => linked(await chains(ctx).load(o), 'bills'),
     payments: async (o, _, ctx) => linked(await chains(ctx).load(o), 'pays'),
-    timeline: async (o, _, ctx) => timeline(ctx.services.orders.db, await chains(ctx).load(o)),
+    timeline: async (o, _, ctx) => timeline(await chains(ctx).load(o)),
     document: (o) => o,
   },
   SalesOrderLine: {
