@@ -103,11 +103,7 @@ const dialect = new PgDialect();
  * for results of tens of thousands of rows, where an object per row and a parsed value per column cost more than
  * the query did (most of it in garbage collection). Outside a transaction only (the database, not a `tx`).
  */
-export async function queryRaw(
-  db: Db,
-  query: SQL,
-  opts: { prepared?: boolean } = {},
-): Promise<(string | null)[][]> {
+export async function queryRaw(db: Db, query: SQL, opts: { prepared?: boolean } = {}): Promise<(string | null)[][]> {
   const client = (db as unknown as { $client?: pg.Pool }).$client;
   if (!client) throw new Error('queryRaw needs the database, not a transaction');
   const { sql: text, params } = dialect.sqlToQuery(query);

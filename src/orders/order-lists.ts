@@ -105,7 +105,9 @@ export async function listSalesOrders(
     : sql.raw('s.document_date DESC, s.sales_order_id DESC');
   const outer = late ? sql.raw('page.pk, page.sid') : sql.raw('page.pk DESC, page.sid DESC');
   // Prepared: one statement text per filter combination, planned once per connection.
-  const res = await executePrepared(db, sql`
+  const res = await executePrepared(
+    db,
+    sql`
     WITH page AS (
       SELECT s.sales_order_id AS sid, ${late ? sql.raw('s.promised_date') : sql.raw('s.document_date')} AS pk,
         (SELECT row_to_json(v) FROM (SELECT ${STATUS_VIEW_COLUMNS}) v) AS st
@@ -113,7 +115,8 @@ export async function listSalesOrders(
       ORDER BY ${order} LIMIT ${first + 1}
     )
     SELECT ${DOC_COLUMNS}, page.pk AS "pageKey", page.st AS "pageStatus" FROM page JOIN documents ON documents.id = page.sid
-    ORDER BY ${outer}`);
+    ORDER BY ${outer}`,
+  );
   const rows = (res.rows as Record<string, unknown>[]).map((r) => {
     const key = r.pageKey as string;
     const status = reviveStatus(r.pageStatus as Record<string, unknown>);
