@@ -8,6 +8,7 @@
  * Environment: BENCH_DATABASE_URL (server, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_DATABASE,
  * BENCH_CUSTOMERS, BENCH_SUPPLIERS, BENCH_ITEMS, BENCH_LINKS, BENCH_SEED.
  */
+import { writeMarker } from './lib/marker';
 import { getTableColumns, getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
@@ -355,14 +356,7 @@ export async function generate(opts: DataOptions, say: (line: string) => void = 
       generatedAt: new Date().toISOString(),
       seconds: Math.round((performance.now() - started) / 100) / 10,
     };
-    // Written last: a database whose generation was interrupted has no marker and is generated again.
-    await database.pool.query(
-      `CREATE TABLE bench_marker (name text PRIMARY KEY, value jsonb NOT NULL);
-       COMMENT ON TABLE bench_marker IS 'which data set bench/generate.ts loaded into this database'`,
-    );
-    await database.pool.query(`INSERT INTO bench_marker (name, value) VALUES ('master-data', $1)`, [
-      JSON.stringify(marker),
-    ]);
+    await writeMarker(database.pool, 'master-data', 'bench/generate.ts', marker);
     say(`  ${'total'.padEnd(44)} ${marker.seconds.toFixed(1).padStart(6)} s`);
     return marker;
   } finally {

@@ -21,6 +21,7 @@
  * The model is built in memory first (buildForest, pure and seeded), so its tree size and where-used path count are
  * known before anything is written, and checked against plain recursive SQL afterwards.
  */
+import { writeMarker } from './marker';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -696,12 +697,7 @@ export async function generateForest(
       generatedAt: new Date().toISOString(),
       seconds: Math.round((performance.now() - started) / 100) / 10,
     };
-    // Written last: a database whose generation was interrupted has no marker and is generated again.
-    await hub.pool.query(
-      `CREATE TABLE bench_marker (name text PRIMARY KEY, value jsonb NOT NULL);
-       COMMENT ON TABLE bench_marker IS 'which data set bench/lib/bom-forest.ts loaded into this database'`,
-    );
-    await hub.pool.query(`INSERT INTO bench_marker (name, value) VALUES ('bom-forest', $1)`, [JSON.stringify(marker)]);
+    await writeMarker(hub.pool, 'bom-forest', 'bench/lib/bom-forest.ts', marker);
     say(`  ${'total'.padEnd(44)} ${marker.seconds.toFixed(1).padStart(6)} s`);
     return marker;
   } finally {

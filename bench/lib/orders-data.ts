@@ -13,6 +13,7 @@
  * generator, seed, sizes and migrations are unchanged and its as-of day is at most MAX_AGE_DAYS old (orders promised
  * since then and not delivered have become late meanwhile).
  */
+import { writeMarker } from './marker';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -1086,14 +1087,7 @@ export async function generateOrders(
       generatedAt: new Date().toISOString(),
       seconds: Math.round((performance.now() - started) / 100) / 10,
     };
-    // Written last: a database whose generation was interrupted has no marker and is generated again.
-    await hub.pool.query(
-      `CREATE TABLE bench_marker (name text PRIMARY KEY, value jsonb NOT NULL);
-       COMMENT ON TABLE bench_marker IS 'which data set bench/lib/orders-data.ts loaded into this database'`,
-    );
-    await hub.pool.query(`INSERT INTO bench_marker (name, value) VALUES ('order-to-cash', $1)`, [
-      JSON.stringify(marker),
-    ]);
+    await writeMarker(hub.pool, 'order-to-cash', 'bench/lib/orders-data.ts', marker);
     say(`  ${'total'.padEnd(52)} ${marker.seconds.toFixed(1).padStart(6)} s`);
     return marker;
   } finally {
