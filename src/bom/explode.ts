@@ -53,7 +53,8 @@ export function explosionCtes(p: ExplodeParams): SQL {
   const stop = sqlArray(p.stopAt ?? []);
   // Per parent unit as the node is shown: through a passed-through phantom, its own quantity times the line's.
   const perOut = sql`CASE WHEN t.pass THEN trim_scale(t.carry * l.per) ELSE l.per END`;
-  const pass = sql`((l.phantom OR l.component_id IN (SELECT id FROM phantoms)) AND l.ce IS NOT NULL
+  // The BOM test first: most lines are leaves, and AND stops at the first false.
+  const pass = sql`(l.ce IS NOT NULL AND (l.phantom OR l.component_id IN (SELECT id FROM phantoms))
     AND l.component_id <> ALL(${stop}::uuid[]))`;
   return sql`
     eff AS MATERIALIZED (${effectiveBoms(p.asOf)}),
@@ -75,7 +76,8 @@ export function explosionCtes(p: ExplodeParams): SQL {
       FROM tree t CROSS JOIN LATERAL (
           SELECT l.id, l.position, l.component_id, l.scrap_percent, l.phantom,
             CASE WHEN t.base = 1 THEN l.quantity_base ELSE trim_scale(l.quantity_base / t.base) END AS per,
-            (SELECT m FROM effmap) -> (l.component_id::text) AS ce
+            -- A hashed membership test first: most components have no BOM, and skip the key lookup.
+            CASE WHEN l.component_id IN (SELECT item_id FROM eff) THEN (SELECT m FROM effmap) -> (l.component_id::text) END AS ce
           FROM bom_lines l WHERE l.bom_id = t.bom AND ${lineValid(p.asOf)} OFFSET 0
         ) l
       WHERE t.bom IS NOT NULL AND length(t.ord) < ${MAX_DEPTH * 4} AND (t.pass OR t.level < ${maxLevels})
