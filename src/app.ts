@@ -4,6 +4,7 @@ import '../connectors';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { type Database, openDatabase } from './db/pool';
+import { seedDemoDocuments } from './demo/documents';
 import { isStoreEmpty, seedDemo } from './demo/seed';
 import type { Services } from './graphql/context';
 import { createApolloServer, PKG_VERSION } from './graphql/server';
@@ -96,7 +97,7 @@ export interface RunningHub {
 export async function startHub(config: Config, opts: { demo?: boolean } = {}): Promise<RunningHub> {
   const { database, services } = await openHub(config);
   if ((opts.demo ?? config.demo) && (await isStoreEmpty(services.master))) {
-    const counts = await seedDemo(services.master);
+    const counts = { ...(await seedDemo(services.master)), ...(await seedDemoDocuments(services)) };
     log.info(counts, 'empty store: loaded the demo data (turn off with --no-demo or MDHUB_DEMO=false)');
   }
   const apollo = createApolloServer({ development: config.env === 'development' });

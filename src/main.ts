@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { openHub, startHub } from './app';
 import { ConfigError, loadConfig } from './config';
 import type { Database } from './db/pool';
+import { seedDemoDocuments } from './demo/documents';
 import { seedDemo } from './demo/seed';
 import { ConflictError } from './errors';
 import { listConnectors } from './sync/registry';
@@ -107,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
     case 'seed': {
       const { database, services } = await openHub(config);
       try {
-        const counts = await seedDemo(services.master);
+        const counts = { ...(await seedDemo(services.master)), ...(await seedDemoDocuments(services)) };
         console.log(`demo data loaded: ${JSON.stringify(counts)}`);
       } finally {
         await database.close();
