@@ -6,16 +6,54 @@
 import DataLoader from 'dataloader';
 import { type DocumentNode, GraphQLError, Kind, type ConstDirectiveNode } from 'graphql';
 import type { MasterEntity } from '../master/specs';
+import type { GoldenRow } from '../master/store';
+import { survivorsOf, survivorsOfCodes } from '../mdm/aliases';
 import type { GraphContext } from './context';
 
 /** A batched lookup of an entity by one key field, taken from the request's loaders. */
 export type KeyLoader = (ctx: GraphContext) => DataLoader<string, object | null>;
 
-/** The golden records of a master entity, by id or by code. */
+/**
+ * The golden records of a master entity, by id or by code. A merged-away record's id or code answers with the
+ * record it was merged into, as `customer(id:)` and `customer(code:)` do: a supergraph holding an old id must not
+ * lose the customer. The aliases are asked only for keys that missed or found an archived record.
+ */
 const golden = (entity: MasterEntity): Record<string, KeyLoader> => ({
-  id: (ctx) => ctx.loaders.record(entity),
-  code: (ctx) => ctx.loaders.recordByCode(entity),
+  id: (ctx) =>
+    ctx.loaders.memo(`entity.${entity}.id`, () =>
+      withSurvivors(ctx, entity, ctx.loaders.record(entity), (ids) => survivorsOf(ctx.services.master.db, ids)),
+    ),
+  code: (ctx) =>
+    ctx.loaders.memo(`entity.${entity}.code`, () =>
+      withSurvivors(ctx, entity, ctx.loaders.recordByCode(entity), (codes) =>
+        survivorsOfCodes(ctx.services.master.db, entity, codes),
+      ),
+    ),
 });
+
+function withSurvivors(
+  ctx: GraphContext,
+  entity: MasterEntity,
+  direct: DataLoader<string, GoldenRow | null>,
+  survivors: (keys: string[]) => Promise<Map<string, string>>,
+): DataLoader<string, object | null> {
+  return new DataLoader<string, object | null>(async (keys) => {
+    const found = await direct.loadMany(keys);
+    const misses = keys.filter((k, i) => {
+      const row = found[i];
+      return !row || row instanceof Error || row.status === 'archived';
+    });
+    const moved = misses.length ? await survivors([...misses]) : new Map<string, string>();
+    const rows = moved.size ? await ctx.loaders.record(entity).loadMany([...new Set(moved.values())]) : [];
+    const byId = new Map(rows.filter((r): r is GoldenRow => !!r && !(r instanceof Error)).map((r) => [r.id, r]));
+    return keys.map((k, i) => {
+      const survivor = moved.get(k);
+      if (survivor && byId.has(survivor)) return byId.get(survivor)!;
+      const row = found[i];
+      return row instanceof Error ? null : (row ?? null);
+    });
+  });
+}
 
 /**
  * The entities the hub resolves: per type, a loader for each field it is keyed by, matching its `@key(fields: ...)`

@@ -46,3 +46,12 @@ export async function survivorsOf(db: Db, ids: readonly string[]): Promise<Map<s
     WHERE alias_id = ANY(${sqlArray(valid)}::uuid[])`);
   return new Map((res.rows as { alias_id: string; golden_id: string }[]).map((r) => [r.alias_id, r.golden_id]));
 }
+
+/** For merged records' codes among `codes`, the survivor each now answers with (the latest merge). One statement. */
+export async function survivorsOfCodes(db: Db, entity: string, codes: readonly string[]): Promise<Map<string, string>> {
+  if (codes.length === 0) return new Map();
+  const res = await db.execute(sql`
+    SELECT DISTINCT ON (alias_code) alias_code, golden_id::text AS golden_id FROM golden_aliases
+    WHERE entity = ${entity} AND alias_code = ANY(${sqlArray(codes)}::text[]) ORDER BY alias_code, merged_at DESC`);
+  return new Map((res.rows as { alias_code: string; golden_id: string }[]).map((r) => [r.alias_code, r.golden_id]));
+}

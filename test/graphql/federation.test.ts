@@ -100,10 +100,14 @@ describe('the hub as a federation subgraph', () => {
     expect(got[0]!.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(got[1]).toMatchObject({ type: 'PURCHASED', baseUnit: { code: 'pcs' }, standardCost: { amount: '2.25' } });
     // One statement per (type, key): customers by id, items by id, items by code (no supplier id is a uuid to look
-    // up); and one for the items' base units. On embedded PGlite, statements that wait for its one connection run
-    // outside the request's counter, so there the header shows fewer.
-    if (hub.services.storage === 'postgres') expect(r.statements).toBe(4);
-    else expect(r.statements).toBeLessThanOrEqual(4);
+    // up); one for the items' base units; and, as some keys missed, one alias lookup each for the ids and the codes
+    // that missed (a merged record's keys answer with its survivor). A statement that waits for a pool connection
+    // can run outside the request's counter (always on embedded PGlite's one connection), so the header may show
+    // fewer; never more.
+    if (hub.services.storage === 'postgres') {
+      expect(r.statements).toBeGreaterThanOrEqual(4);
+      expect(r.statements).toBeLessThanOrEqual(6);
+    } else expect(r.statements).toBeLessThanOrEqual(6);
     const more = await hub.gql(ENTITIES_QUERY, {
       r: [
         ...customers.map((c) => ({ __typename: 'Customer', id: c.id })),
@@ -112,7 +116,8 @@ describe('the hub as a federation subgraph', () => {
       ],
     });
     expect(more.data!._entities).toHaveLength(customers.length + 2 * items.length);
-    expect(more.statements).toBe(r.statements);
+    // Many more representations, none missing: no more statements than the small request with its misses.
+    expect(more.statements).toBeLessThanOrEqual(r.statements);
   });
 
   it('costs the same statements for 1 or 20 representations of a type', async () => {
@@ -129,6 +134,29 @@ describe('the hub as a federation subgraph', () => {
     expect(twentyByCode.data!._entities.map((e: { code: string }) => e.code)).toEqual(customers.map((c) => c.code));
     expect(oneByCode.statements).toBe(1);
     expect(twentyByCode.statements).toBe(oneByCode.statements);
+  });
+
+  it('answers a merged-away id or code with the record it was merged into', async () => {
+    // the last two of the fixture's customers: the last one is merged into the one before
+    const [survivor, merged] = customers.slice(-2);
+    const m = await hub.gql(
+      `mutation($a: ID!, $b: ID!) { mergeGoldenRecords(entity: CUSTOMER, survivorId: $a, mergedId: $b) { id } }`,
+      { a: survivor!.id, b: merged!.id },
+    );
+    expect(m.errors).toBeUndefined();
+    const r = await hub.gql(ENTITIES_QUERY, {
+      r: [
+        { __typename: 'Customer', id: merged!.id },
+        { __typename: 'Customer', code: merged!.code },
+        { __typename: 'Customer', id: survivor!.id },
+      ],
+    });
+    expect(r.errors).toBeUndefined();
+    expect(r.data!._entities.map((e: { code: string }) => e.code)).toEqual([
+      survivor!.code,
+      survivor!.code,
+      survivor!.code,
+    ]);
   });
 
   it('refuses a representation without any of the entity keys', async () => {
