@@ -46,8 +46,27 @@ export function parseDecimal(value: unknown, field: string, rule: DecimalRule = 
   return d.toFixed();
 }
 
-/** The canonical text of a numeric read from PostgreSQL ('12.500000' -> '12.5'). */
+// How PostgreSQL writes a numeric (and decimal.js a canonical decimal): no exponent, no leading zeros.
+const PLAIN_DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+
+/**
+ * The canonical text of a numeric read from PostgreSQL ('12.500000' -> '12.5', '-0.0' -> '0'). Plain text, which
+ * is what every value read from PostgreSQL is, only loses the trailing zeros of its scale, done without parsing it
+ * into a decimal.js number: a tree or a page serialises tens of thousands of them.
+ */
 export function canonicalDecimal(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return new Dec(value).toFixed();
+  if (!PLAIN_DECIMAL.test(value)) return new Dec(value).toFixed();
+  let end = value.length;
+  if (value.includes('.')) {
+    while (value.charCodeAt(end - 1) === 48 /* 0 */) end--;
+    if (value.charCodeAt(end - 1) === 46 /* . */) end--;
+  }
+  const out = end === value.length ? value : value.slice(0, end);
+  return out === '-0' ? '0' : out;
+}
+
+/** Digits after the point of a currency's minor unit (EUR 2, JPY 0, KWD 3), from the platform's ICU data. */
+export function minorUnits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
 }

@@ -17,6 +17,8 @@ export interface ItemInfo {
   baseUnit: string;
   status: string;
   type: string;
+  /** The currency of the item's standard cost, when it has one (the natural currency of its cost roll-up). */
+  costCurrency?: string | null;
 }
 
 /** Items by id and code; the key is the id or upper-cased code as given. */
@@ -27,7 +29,7 @@ export async function resolveItems(tx: Tx, refs: readonly ItemRefInput[]): Promi
   if (ids.length === 0 && codes.length === 0) return out;
   // A live item wins over an alias of a merged one; the alias answers for the archived row it replaced.
   const res = await tx.execute(sql`
-    SELECT k.key, i.id, i.code, i.name, i.base_unit, i.status, i.type FROM (
+    SELECT k.key, i.id, i.code, i.name, i.base_unit, i.status, i.type, i.cost_currency FROM (
       SELECT i.id::text AS key, i.id, 0 AS rank FROM items i WHERE i.id = ANY(${sqlArray(ids)}::uuid[])
       UNION ALL SELECT i.code, i.id, 0 FROM items i WHERE i.code = ANY(${sqlArray(codes)}::text[])
       UNION ALL SELECT a.alias_id::text, a.golden_id, 1 FROM golden_aliases a
@@ -45,6 +47,7 @@ export async function resolveItems(tx: Tx, refs: readonly ItemRefInput[]): Promi
       baseUnit: r.base_unit!,
       status: r.status!,
       type: r.type!,
+      costCurrency: r.cost_currency ?? null,
     });
   }
   return out;

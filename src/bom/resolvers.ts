@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { money } from '../graphql/money';
 import { Dec } from '../decimal';
 import { ValidationError } from '../errors';
 import type { GraphContext } from '../graphql/context';
@@ -34,6 +35,16 @@ function bomLoaders(ctx: GraphContext) {
       return ids.map((id) => m.get(id) ?? null);
     });
     return { byId, byItem, lines, lineById };
+  });
+}
+
+/** The BOM in use on a date, for a page of items in one statement (per date asked for). */
+function effectiveBomOf(ctx: GraphContext, asOf: string | null): DataLoader<string, string | null> {
+  return ctx.loaders.memo(`bom.effective.${asOf ?? 'today'}`, () => {
+    return new DataLoader<string, string | null>(async (ids) => {
+      const m = await ctx.services.bom.effectiveBoms(ids, asOf);
+      return ids.map((id) => m.get(id) ?? null);
+    });
   });
 }
 
@@ -184,8 +195,8 @@ export const bomResolvers: Resolvers = {
   Item: {
     boms: (row, _, ctx) => bomLoaders(ctx).byItem.load(row.id),
     bom: async (row, args, ctx) => {
-      const x = await ctx.services.bom.effectiveBom(row.id, args.asOf ?? null);
-      return x ? bomLoaders(ctx).byId.load(x) : null;
+      const id = await effectiveBomOf(ctx, args.asOf ?? null).load(row.id);
+      return id ? bomLoaders(ctx).byId.load(id) : null;
     },
   },
   Bom: {
@@ -357,8 +368,8 @@ export const bomResolvers: Resolvers = {
   },
   BomComponentCost: {
     item: (c, _, ctx) => item(ctx, c.itemId),
-    unitPrice: (c) => (c.price === null ? null : { amount: c.price, currency: c.currency }),
-    amount: (c) => (c.amount === null ? null : { amount: c.amount, currency: c.currency }),
+    unitPrice: (c) => money(c.price, c.currency),
+    amount: (c) => money(c.amount, c.currency),
   },
   BomAssemblyCost: {
     item: (a, _, ctx) => item(ctx, a.itemId),

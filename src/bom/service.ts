@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/pool';
-import { Dec, parseDecimal } from '../decimal';
+import { type Db, sqlArray } from '../db/pool';
+import { Dec, minorUnits, parseDecimal } from '../decimal';
 import { NotFoundError, ValidationError } from '../errors';
 import { FieldError, normaliseCurrency } from '../master/normalise';
 import { assemblyUnitCosts, type CostResult, type PriceOverride, type PriceSource, rollUpCost } from './cost';
@@ -74,13 +74,14 @@ export class BomService {
     this.changes = new EngineeringChangeService(db, this.store);
   }
 
-  /** The id of the BOM the item is built with on the date (default today), if any. */
-  async effectiveBom(itemId: string, asOf: string | null): Promise<string | null> {
+  /** The BOM each of the items is built with on the date (default today), by item id: one statement for them all. */
+  async effectiveBoms(itemIds: readonly string[], asOf: string | null): Promise<Map<string, string>> {
     const date = this.date(asOf, 'asOf');
-    const res = await this.db.execute<{ id: string }>(
-      sql`SELECT e.id::text AS id FROM (${effectiveBoms(date)}) e WHERE e.item_id = ${itemId}::uuid`,
+    const res = await this.db.execute<{ item_id: string; id: string }>(
+      sql`SELECT e.item_id::text AS item_id, e.id::text AS id FROM (${effectiveBoms(date)}) e
+          WHERE e.item_id = ANY(${sqlArray(itemIds)}::uuid[])`,
     );
-    return res.rows[0]?.id ?? null;
+    return new Map(res.rows.map((r) => [r.item_id, r.id]));
   }
 
   /** One item by id or code, for an argument pair named `prefix`Id / `prefix`Code. */
@@ -125,7 +126,7 @@ export class BomService {
   ): Promise<CostView> {
     const { item, quantity, asOf } = await this.analysisArgs(args);
     await this.requireBom(item, asOf);
-    const currency = await this.currency(args.currency, item);
+    const currency = this.currency(args.currency, item);
     const priceSource = args.priceSource ?? 'standardCost';
     const p = { itemId: item.id, quantity, asOf, priceSource, currency, overrides: args.overrides };
     const result = await rollUpCost(this.db, p);
@@ -239,7 +240,7 @@ export class BomService {
     }
   }
 
-  private async currency(given: string | null | undefined, item: ItemInfo): Promise<string> {
+  private currency(given: string | null | undefined, item: ItemInfo): string {
     if (given) {
       try {
         return normaliseCurrency(given, 'currency')!;
@@ -248,18 +249,9 @@ export class BomService {
         throw e;
       }
     }
-    // The item's own cost currency, when it has one, is the natural unit of its cost.
-    const res = await this.db.execute<{ cost_currency: string | null }>(
-      sql`SELECT cost_currency FROM items WHERE id = ${item.id}::uuid`,
-    );
-    const c = res.rows[0]?.cost_currency;
+    const c = item.costCurrency;
     if (!c)
       throw new ValidationError([{ field: 'currency', reason: `item ${item.code} has no cost currency; give one` }]);
     return c;
   }
-}
-
-/** Digits after the point of a currency's minor unit (EUR 2, JPY 0, KWD 3), from the platform's ICU data. */
-export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
 }

@@ -10,6 +10,7 @@ import type { Actor } from '../actor';
 import { actorLabel } from '../actor';
 import { bulkInsert } from '../db/bulk';
 import { mapDbError } from '../db/errors';
+import { canonicalDecimal } from '../decimal';
 import { type Db, sqlArray } from '../db/pool';
 import { ConflictError, DomainError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
 import type { Tx } from '../master/codes';
@@ -125,8 +126,7 @@ function bomColumns(t = ''): ReturnType<typeof sql.raw> {
 }
 const BOM_COLUMNS = bomColumns();
 
-/** numeric text as stored ('2.500000') to its canonical form ('2.5'). */
-const canon = (v: string): string => (v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v);
+const canon = (v: string): string => canonicalDecimal(v)!;
 
 /** Timestamps come back from drizzle's `execute` as text; the column decodes them as its own reads would. */
 const toDate = (v: unknown): Date | null =>

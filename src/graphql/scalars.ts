@@ -1,28 +1,10 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { canonicalDecimal, parseDecimal } from '../decimal';
 import { FieldError } from '../master/normalise';
+import { parseDate } from '../validation';
 
 function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
-
-// How PostgreSQL writes a numeric (and decimal.js a canonical decimal): no exponent, no leading zeros.
-const PLAIN_DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
-
-/**
- * The canonical text of a decimal ('12.500000' -> '12.5', '-0.0' -> '0'). Plain text, which is what every value read
- * from PostgreSQL is, only loses the trailing zeros of its scale, done here without parsing it into a decimal.js
- * number: a page of items with their prices serialises hundreds of them.
- */
-function canonicalText(text: string): string {
-  if (!PLAIN_DECIMAL.test(text)) return canonicalDecimal(text)!;
-  let end = text.length;
-  if (text.includes('.')) {
-    while (text.charCodeAt(end - 1) === 48 /* 0 */) end--;
-    if (text.charCodeAt(end - 1) === 46 /* . */) end--;
-  }
-  const out = end === text.length ? text : text.slice(0, end);
-  return out === '-0' ? '0' : out;
 }
 
 /**
@@ -31,7 +13,7 @@ function canonicalText(text: string): string {
  */
 export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
-  serialize: (v) => (typeof v === 'number' ? String(v) : canonicalText(String(v))),
+  serialize: (v) => (typeof v === 'number' ? String(v) : canonicalDecimal(String(v))!),
   parseValue: (v) => {
     try {
       return parseDecimal(v, 'Decimal');
@@ -69,20 +51,15 @@ export const DateTimeScalar = new GraphQLScalarType({
   },
 });
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
+/** The calendar-date rule of the whole hub (validation.ts), as a GraphQL input error. */
 function toDateOnly(v: unknown): string {
-  const m = typeof v === 'string' ? DATE_ONLY.exec(v) : null;
-  const ok =
-    m &&
-    (() => {
-      const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-      return (
-        d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3])
-      );
-    })();
-  if (!ok) throw badInput(`Date: '${String(v)}' is not a calendar date as YYYY-MM-DD`);
-  return v as string;
+  try {
+    const date = typeof v === 'string' ? parseDate(v, 'Date') : null;
+    if (date && date === v) return date;
+  } catch {
+    // reported below, in the scalar's own words
+  }
+  throw badInput(`Date: '${String(v)}' is not a calendar date as YYYY-MM-DD`);
 }
 
 /** A calendar date without a time zone, kept as its YYYY-MM-DD text so it cannot shift a day anywhere. */

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { money } from '../graphql/money';
 import { ValidationError } from '../errors';
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
@@ -50,9 +51,6 @@ const address = (row: GoldenRow) => {
   const r = row as GoldenRow & Record<'street' | 'postalCode' | 'city' | 'region' | 'country', string | null>;
   return { street: r.street, postalCode: r.postalCode, city: r.city, region: r.region, country: r.country };
 };
-
-const money = (amount: unknown, currency: unknown) =>
-  amount == null || currency == null ? null : { amount: String(amount), currency: String(currency) };
 
 /** Which columns a history snapshot shows as changes; bookkeeping columns change on every write and say nothing. */
 const BOOKKEEPING = new Set(['version', 'updatedAt', 'updatedBy', 'searchText', 'createdAt', 'createdBy']);

@@ -17,12 +17,12 @@ import { sql } from 'drizzle-orm';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../db/pool';
 import { sqlArray } from '../db/pool';
-import { Dec } from '../decimal';
+import { Dec, minorUnits } from '../decimal';
 import { ValidationError } from '../errors';
 import type { BomService } from '../bom/service';
 import { parseDate } from '../validation';
 import { OVERDUE } from './status';
-import { DOC_COLUMNS, type DocumentRow, minorUnits, reviveDocument } from './store';
+import { DOC_COLUMNS, type DocumentRow, reviveDocument } from './store';
 
 export interface Money {
   amount: string;

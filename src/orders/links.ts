@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { type Actor, actorLabel } from '../actor';
 import { bulkInsert } from '../db/bulk';
 import { sqlArray } from '../db/pool';
-import { parseDecimal } from '../decimal';
+import { canonicalDecimal, parseDecimal } from '../decimal';
 import type { Tx } from '../master/codes';
 import { normaliseName } from '../master/normalise';
 import type { IssueList } from '../validation';
@@ -168,9 +168,6 @@ export async function deleteLinks(tx: Tx, links: readonly LinkRow[]): Promise<nu
   return res.rows.length;
 }
 
-/** numeric text as stored ('60.000000') to its canonical form ('60'). */
-const canonical = (v: string): string => (v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v);
-
 export interface StoredLink extends LinkRow {
   id: number;
   statedByDocument: boolean;
@@ -195,8 +192,8 @@ export async function linksOf(tx: Tx, docs: readonly { kind: DocumentKind; numbe
     ORDER BY id`);
   const rows = res.rows as unknown as StoredLink[];
   for (const r of rows) {
-    if (r.quantity !== null) r.quantity = canonical(r.quantity);
-    if (r.amount !== null) r.amount = canonical(r.amount);
+    r.quantity = canonicalDecimal(r.quantity);
+    r.amount = canonicalDecimal(r.amount);
   }
   return rows;
 }

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../graphql/generated/types';
+import { money } from '../graphql/money';
 import type { GraphContext } from '../graphql/context';
 import type { GoldenRow } from '../master/store';
 import { loadHistory } from '../master/history';
@@ -32,9 +33,6 @@ export interface RecordResult {
   outcome: RecordOutcome;
   document: DocumentRow;
 }
-
-const money = (amount: string | null, currency: string | null) =>
-  amount === null || currency === null ? null : { amount, currency };
 
 function lineLoader(ctx: GraphContext): DataLoader<string, DocumentLineRow[]> {
   return ctx.loaders.memo('orders.lines', () => {

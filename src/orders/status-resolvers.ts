@@ -2,6 +2,7 @@
  * GraphQL for the derived order-to-cash status (schema/order-status.graphql): a sales order's and an invoice's
  * status through per-request DataLoaders (one statement for a page), the sales order list and the customer 360.
  */
+import { money } from '../graphql/money';
 import DataLoader from 'dataloader';
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
@@ -19,9 +20,6 @@ export interface OrderMarginPageView {
   nodes: c360.OrderMarginView[];
   hasNextPage: boolean;
 }
-
-const money = (amount: string | null, currency: string | null) =>
-  amount === null || currency === null ? null : { amount, currency };
 
 function orderStatusLoader(ctx: GraphContext): DataLoader<string, OrderStatusView> {
   return ctx.loaders.memo('orders.status', () => {

@@ -9,7 +9,7 @@ import type { StockLevelRow } from './stock';
 function byItem(ctx: GraphContext): DataLoader<string, StockLevelRow[]> {
   return ctx.loaders.memo('stock.byItem', () => {
     return new DataLoader<string, StockLevelRow[]>(async (ids) => {
-      const rows = await ctx.services.stock.read(undefined, { itemIds: ids });
+      const rows = await ctx.services.stock.read({ itemIds: ids });
       return ids.map((id) => rows.filter((r) => r.itemId === id));
     });
   });
@@ -38,7 +38,7 @@ export const stockResolvers: Resolvers = {
       const warehouseId = await idOf(ctx, 'warehouse', args.warehouseId, args.warehouseCode);
       if (!itemId && !warehouseId)
         throw new ValidationError([{ field: 'itemId', reason: 'give an item, a warehouse or both' }]);
-      return ctx.services.stock.read(undefined, {
+      return ctx.services.stock.read({
         itemIds: itemId ? [itemId] : undefined,
         warehouseIds: warehouseId ? [warehouseId] : undefined,
       });

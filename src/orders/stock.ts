@@ -124,7 +124,7 @@ export class StockService {
             actorId: actor.id,
           })),
         );
-        return this.read(tx, { pairs: rows.map((r) => [r.itemId, r.warehouseId]) });
+        return this.read({ pairs: rows.map((r) => [r.itemId, r.warehouseId]) }, tx);
       });
     } catch (e) {
       if (e instanceof DomainError) throw e;
@@ -134,12 +134,12 @@ export class StockService {
 
   /** Levels by items and/or warehouses (each optional); `pairs` for exactly those combinations. */
   async read(
-    db: Db | Parameters<Parameters<Db['transaction']>[0]>[0] | undefined,
     by: { itemIds?: readonly string[]; warehouseIds?: readonly string[]; pairs?: readonly [string, string][] },
+    db: Db | Parameters<Parameters<Db['transaction']>[0]>[0] = this.db,
   ): Promise<StockLevelRow[]> {
     const items = by.pairs ? by.pairs.map((p) => p[0]) : (by.itemIds ?? null);
     const warehouses = by.pairs ? by.pairs.map((p) => p[1]) : (by.warehouseIds ?? null);
-    const res = await (db ?? this.db).execute(sql`
+    const res = await db.execute(sql`
       SELECT item_id::text AS "itemId", warehouse_id::text AS "warehouseId", on_hand::text AS "onHand",
         reserved::text, in_transit::text AS "inTransit", updated_at AS "updatedAt"
       FROM stock_levels

@@ -10,7 +10,7 @@ import { type Actor, actorLabel } from '../actor';
 import { bulkInsert } from '../db/bulk';
 import { mapDbError } from '../db/errors';
 import { type Db, executePrepared, sqlArray } from '../db/pool';
-import { Dec, parseDecimal } from '../decimal';
+import { canonicalDecimal, Dec, minorUnits, parseDecimal } from '../decimal';
 import { DomainError, ValidationError } from '../errors';
 import type { Tx } from '../master/codes';
 import { cleanSourceRef, linkSourceRefs, type SourceRef } from '../master/crosswalk';
@@ -170,7 +170,7 @@ export const DOC_COLUMNS = sql.raw(`id::text, kind::text, number, state::text, c
   subcontract, carrier, tracking_number AS "trackingNumber", source_system AS "sourceSystem", version,
   created_at AS "createdAt", updated_at AS "updatedAt", created_by AS "createdBy", updated_by AS "updatedBy"`);
 
-const canon = (v: string | null): string | null => (v === null ? null : new Dec(v).toFixed());
+const canon = canonicalDecimal;
 
 export function reviveDocument(r: Record<string, unknown>): DocumentRow {
   const d = r as unknown as DocumentRow;
@@ -178,11 +178,6 @@ export function reviveDocument(r: Record<string, unknown>): DocumentRow {
   d.createdAt = documents.createdAt.mapFromDriverValue(r.createdAt as string) as Date;
   d.updatedAt = documents.updatedAt.mapFromDriverValue(r.updatedAt as string) as Date;
   return d;
-}
-
-/** Digits after the point of a currency's minor unit (EUR 2, JPY 0), from the platform's ICU data. */
-export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
 export class DocumentStore {

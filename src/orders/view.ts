@@ -3,10 +3,11 @@
  * once (links, then the documents, their lines, their history: four statements however many orders, lines and
  * documents), and resolved from that.
  */
+import { money } from '../graphql/money';
 import DataLoader from 'dataloader';
 import { sql } from 'drizzle-orm';
 import { queryRaw } from '../db/pool';
-import { Dec } from '../decimal';
+import { canonicalDecimal, Dec } from '../decimal';
 import type { GraphContext } from '../graphql/context';
 import type { Resolvers } from '../graphql/generated/types';
 import type { GoldenRow } from '../master/store';
@@ -109,17 +110,17 @@ async function loadChains(ctx: GraphContext, orders: readonly DocumentRow[]): Pr
   );
   const links = (JSON.parse(row![0]!) as StoredLink[]).map((l) => ({
     ...l,
-    quantity: l.quantity === null ? null : canonical(l.quantity),
-    amount: l.amount === null ? null : canonical(l.amount),
+    quantity: canonicalDecimal(l.quantity),
+    amount: canonicalDecimal(l.amount),
   }));
   const docs = (JSON.parse(row![1]!) as Record<string, unknown>[]).map(reviveDocument);
   const byKey = new Map(docs.map((d) => [key(d.kind, d.number), d]));
   const lines = new Map<string, DocumentLineRow[]>();
   for (const l of JSON.parse(row![2]!) as DocumentLineRow[]) {
-    l.quantity = canonical(l.quantity);
-    l.unitPrice = l.unitPrice === null ? null : canonical(l.unitPrice);
-    l.amount = l.amount === null ? null : canonical(l.amount);
-    l.receivedQuantity = l.receivedQuantity === null ? null : canonical(l.receivedQuantity);
+    l.quantity = canonicalDecimal(l.quantity)!;
+    l.unitPrice = canonicalDecimal(l.unitPrice);
+    l.amount = canonicalDecimal(l.amount);
+    l.receivedQuantity = canonicalDecimal(l.receivedQuantity);
     const list = lines.get(l.documentId) ?? [];
     list.push(l);
     lines.set(l.documentId, list);
@@ -156,9 +157,6 @@ const ENTITY_CASE = sql.raw(
     .map(([k, v]) => `WHEN '${k}' THEN '${v}'`)
     .join(' ')} END`,
 );
-
-/** numeric text ('60.000000') to its canonical form ('60'). */
-const canonical = (v: string): string => (v.includes('.') ? v.replace(/0+$/, '').replace(/\.$/, '') : v);
 
 function chains(ctx: GraphContext): DataLoader<DocumentRow, OrderChain, string> {
   return ctx.loaders.memo('orders.chains', () => {
@@ -263,9 +261,6 @@ function summarise(
   if (money) return `${name}: ${money}`;
   return name;
 }
-
-const money = (amount: string | null, currency: string | null) =>
-  amount === null || currency === null ? null : { amount, currency };
 
 export const viewResolvers: Resolvers = {
   Query: {

@@ -231,6 +231,15 @@ describe('BOM model', () => {
     expect(events.rows.map((e) => e.event_type)).toEqual(['bom.created', 'bom.updated', 'bom.released']);
   });
 
+  it('reads the BOM in use of a page of items in a bounded number of statements', async () => {
+    const one = await hub.gql(`{ items(first: 1, filter: { text: "HOUSING" }) { nodes { bom { versionLabel } } } }`);
+    const many = await hub.gql(`{ items(first: 20) { nodes { code bom(asOf: "2026-07-01") { versionLabel } } } }`);
+    expect(one.errors).toBeUndefined();
+    expect(many.errors).toBeUndefined();
+    expect(many.data!.items.nodes.find((n: any) => n.code === 'HOUSING').bom).toEqual({ versionLabel: 'B' });
+    expect(many.statements).toBeLessThanOrEqual(one.statements);
+  });
+
   it('line effectivity counts on the exact day', async () => {
     await createItems(hub, [{ code: 'GEAR', type: 'MANUFACTURED' }]);
     await createBom(hub, 'GEAR', [
