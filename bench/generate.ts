@@ -8,7 +8,6 @@
  * Environment: BENCH_DATABASE_URL (server, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_DATABASE,
  * BENCH_CUSTOMERS, BENCH_SUPPLIERS, BENCH_ITEMS, BENCH_LINKS, BENCH_SEED.
  */
-import { writeMarker } from './lib/marker';
 import { getTableColumns, getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
@@ -17,6 +16,7 @@ import { openDatabase } from '../src/db/pool';
 import { MasterService } from '../src/master/service';
 import { searchText } from '../src/master/normalise';
 import { customers, items, recordHistory, supplierItems, suppliers } from '../src/master/tables';
+import { UNITS_PER_EUR, writeMarker } from './lib/marker';
 import { fixed, makeItem } from './lib/catalog';
 import { type DataOptions, databaseUrl, dataOptions, formatSizes, parse, sameSizes, type Sizes } from './lib/options';
 import { Rng, streamSeed } from './lib/rng';
@@ -87,24 +87,6 @@ function status(rng: Rng): string {
   const r = rng.next();
   return r < 0.95 ? 'active' : r < 0.98 ? 'blocked' : 'archived';
 }
-
-/** Rough size of a currency unit against the euro, so a credit limit in yen is not 5,000 yen. */
-const UNITS_PER_EUR: Record<string, number> = {
-  JPY: 160,
-  KRW: 1_500,
-  HUF: 400,
-  INR: 90,
-  CNY: 8,
-  TWD: 35,
-  CZK: 25,
-  SEK: 11,
-  NOK: 11,
-  DKK: 7,
-  PLN: 4,
-  MXN: 20,
-  TRY: 35,
-  BRL: 6,
-};
 
 interface PartyRef {
   id: string;

@@ -15,9 +15,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { generate, markerMatches, readMarker } from './generate';
+import { loadGraphql } from './lib/load';
 import { databaseUrl, dataOptions, formatSizes, ISSUE_SIZES, parse, sameSizes } from './lib/options';
 import { type CpuSpent, measureCpu } from './lib/cpu';
 import { machine, RESULTS_FILE, writeSection } from './lib/results';
@@ -141,33 +141,8 @@ async function load(
   seconds: number,
   connections: number,
 ): Promise<Omit<Sample, 'cpu'>> {
-  let next = 0;
-  const latencies: number[] = [];
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${server.url}/graphql`,
-        connections,
-        pipelining: 1,
-        duration: seconds,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        requests: [
-          {
-            setupRequest: (req) => {
-              req.body = bodies[next++ % bodies.length]!;
-              return req;
-            },
-          },
-        ],
-      },
-      (err, result) => (err ? reject(err) : resolve(result)),
-    );
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status === 200) latencies.push(ms);
-    });
-  });
-  return { ok: latencies.length, errors: r.errors + r.timeouts + r.non2xx, latencies, seconds };
+  const r = await loadGraphql(server.url, bodies, seconds, connections);
+  return { ok: r.latencies.length, ...r };
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -17,8 +17,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
+import { loadGraphql } from './lib/load';
 import { measureCpu } from './lib/cpu';
 import { databaseUrl, parse } from './lib/options';
 import {
@@ -111,33 +111,7 @@ interface Sample {
 
 /** One autocannon run, cycling through the bodies; latencies per successful response. */
 async function load(server: Server, bodies: string[], seconds: number, connections: number): Promise<Sample> {
-  let next = 0;
-  const latencies: number[] = [];
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${server.url}/graphql`,
-        connections,
-        pipelining: 1,
-        duration: seconds,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        requests: [
-          {
-            setupRequest: (req) => {
-              req.body = bodies[next++ % bodies.length]!;
-              return req;
-            },
-          },
-        ],
-      },
-      (err, result) => (err ? reject(err) : resolve(result)),
-    );
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status === 200) latencies.push(ms);
-    });
-  });
-  return { latencies, errors: r.errors + r.timeouts + r.non2xx, seconds };
+  return loadGraphql(server.url, bodies, seconds, connections);
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -21,10 +21,6 @@
  * The model is built in memory first (buildForest, pure and seeded), so its tree size and where-used path count are
  * known before anything is written, and checked against plain recursive SQL afterwards.
  */
-import { writeMarker } from './marker';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { bulkInsert } from '../../src/db/bulk';
 import { migrate } from '../../src/db/migrate';
@@ -34,9 +30,9 @@ import { searchText } from '../../src/master/normalise';
 import { MasterService } from '../../src/master/service';
 import { items, supplierItems, suppliers } from '../../src/master/tables';
 import { bomLines, boms, bomSubstitutes } from '../../src/bom/tables';
+import { migrationsHash, writeMarker } from './marker';
 import { databaseUrl } from './options';
 import { Rng, streamSeed } from './rng';
-import { ROOT } from './servers';
 
 /** Bumped whenever the generator's output changes, so a stored forest from an older generator is not reused. */
 export const FOREST_GENERATOR_VERSION = 3;
@@ -507,19 +503,6 @@ export interface ForestMarker {
 /** The bench database of one size. */
 export const forestDatabase = (lines: number) => `mdhub_bench_bom_${lines}`;
 
-/** A hash over the migration files, so a forest made under an earlier (unreleased) BOM migration is made again. */
-export function schemaHash(): string {
-  const dir = path.join(ROOT, 'migrations');
-  const hash = crypto.createHash('sha256');
-  for (const f of fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.sql'))
-    .sort()) {
-    hash.update(f).update(fs.readFileSync(path.join(dir, f)));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 /** The marker of the forest in a bench database, or null when the database, or a finished forest in it, is missing. */
 export async function readForestMarker(serverUrl: string, lines: number): Promise<ForestMarker | null> {
   const client = new pg.Client({ connectionString: databaseUrl({ serverUrl, database: forestDatabase(lines) }) });
@@ -544,7 +527,7 @@ export function forestMatches(marker: ForestMarker | null, lines: number, seed: 
     marker.generator === FOREST_GENERATOR_VERSION &&
     marker.seed === seed &&
     marker.lines === lines &&
-    marker.schema === schemaHash()
+    marker.schema === migrationsHash()
   );
 }
 
@@ -692,7 +675,7 @@ export async function generateForest(
       generator: FOREST_GENERATOR_VERSION,
       seed,
       lines,
-      schema: schemaHash(),
+      schema: migrationsHash(),
       stats: forest.stats,
       generatedAt: new Date().toISOString(),
       seconds: Math.round((performance.now() - started) / 100) / 10,

@@ -13,7 +13,6 @@
  * generator, seed, sizes and migrations are unchanged and its as-of day is at most MAX_AGE_DAYS old (orders promised
  * since then and not delivered have become late meanwhile).
  */
-import { writeMarker } from './marker';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,13 +21,15 @@ import { type Actor, actorLabel } from '../../src/actor';
 import { bulkInsert } from '../../src/db/bulk';
 import { migrate } from '../../src/db/migrate';
 import { type Db, openDatabase } from '../../src/db/pool';
-import { Dec } from '../../src/decimal';
+import { Dec, minorUnits } from '../../src/decimal';
 import type { Tx } from '../../src/master/codes';
 import { searchText } from '../../src/master/normalise';
 import { MasterService } from '../../src/master/service';
 import { customers, items, recordHistory, suppliers } from '../../src/master/tables';
-import { type DocumentKind, ENTITY_OF, minorUnits } from '../../src/orders/store';
+import type { StoredLink } from '../../src/orders/links';
+import { type DocumentKind, type DocumentRow, ENTITY_OF } from '../../src/orders/store';
 import { documentLines, documentLinks, documents } from '../../src/orders/tables';
+import { migrationsHash, UNITS_PER_EUR as BASE_UNITS_PER_EUR, writeMarker } from './marker';
 import { makeItem } from './catalog';
 import { databaseUrl, parse } from './options';
 import { Rng, streamSeed } from './rng';
@@ -149,19 +150,6 @@ export const formatOrderSizes = (s: OrderSizes) =>
   `${s.customers.toLocaleString('en')} customers, ${s.items.toLocaleString('en')} items, ` +
   `${s.suppliers.toLocaleString('en')} suppliers`;
 
-/** A hash over the migration files: data loaded under other migrations is loaded again. */
-export function migrationsHash(): string {
-  const dir = path.join(ROOT, 'migrations');
-  const hash = crypto.createHash('sha256');
-  for (const f of fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.sql'))
-    .sort()) {
-    hash.update(f).update(fs.readFileSync(path.join(dir, f)));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 export async function readOrdersMarker(opts: OrdersOptions): Promise<OrdersMarker | null> {
   const client = new pg.Client({ connectionString: databaseUrl(opts) });
   try {
@@ -240,25 +228,12 @@ async function refreshStatus(db: Db, say: (line: string) => void): Promise<strin
 
 type Row = Record<string, unknown>;
 
-/** Rough size of a currency unit against the euro, for plausible prices in every customer's currency. */
+/** The euro rates of ./marker.ts, with the currencies only this data set's customers use. */
 const UNITS_PER_EUR: Record<string, number> = {
+  ...BASE_UNITS_PER_EUR,
   USD: 1.1,
   GBP: 0.85,
   CHF: 0.95,
-  JPY: 160,
-  KRW: 1_500,
-  HUF: 400,
-  INR: 90,
-  CNY: 8,
-  TWD: 35,
-  CZK: 25,
-  SEK: 11,
-  NOK: 11,
-  DKK: 7,
-  PLN: 4,
-  MXN: 20,
-  TRY: 35,
-  BRL: 6,
   CAD: 1.5,
   AUD: 1.65,
   SGD: 1.45,
@@ -298,49 +273,11 @@ interface LineRow {
   promisedDate: string | null;
 }
 
-/** A document row with every column in store.ts's DocumentRow order, so history data has its shape. */
-interface DocRow {
-  id: string;
-  kind: DocumentKind;
-  number: string;
-  state: 'draft' | 'open' | 'on_hold' | 'done' | 'cancelled';
-  customerId: string | null;
-  supplierId: string | null;
-  itemId: string | null;
-  warehouseId: string | null;
-  quantity: string | null;
-  producedQuantity: string | null;
-  currency: string | null;
-  totalAmount: string | null;
-  documentDate: string;
-  promisedDate: string | null;
-  dueDate: string | null;
-  creditNote: boolean;
-  subcontract: boolean;
-  carrier: string | null;
-  trackingNumber: string | null;
-  sourceSystem: string | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  createdBy: string;
-  updatedBy: string;
-}
+/** A document row as store.ts keeps it, so history data has its shape. */
+type DocRow = DocumentRow;
 
-interface LinkRow {
-  kind: 'delivers' | 'bills' | 'serves' | 'pays';
-  fromKind: DocumentKind;
-  fromNumber: string;
-  fromLineNo: number;
-  toKind: DocumentKind;
-  toNumber: string;
-  toLineNo: number;
-  quantity: string | null;
-  amount: string | null;
-  statedByDocument: boolean;
-  createdAt: Date;
-  createdBy: string;
-}
+/** A link row as links.ts writes it (the id is the table's). */
+type LinkRow = Omit<StoredLink, 'id'>;
 
 const minor = new Map<string, number>();
 const minorOf = (currency: string) => {
